@@ -1,0 +1,66 @@
+# Entry points for humans and CI. `make help` lists them.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+VENV := $(CURDIR)/.venv
+PYTHON := $(VENV)/bin/python
+TOOLS_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ingest-pipeline/tools
+ENV ?= dev
+
+# The pinned toolchain (see `make tools`), exported so no target needs shell set-up.
+export TOOLS_DIR
+export PATH := $(TOOLS_DIR)/bin:$(VENV)/bin:$(PATH)
+export TF_CLI_CONFIG_FILE := $(TOOLS_DIR)/terraform.rc
+export TF_PLUGIN_CACHE_DIR := $(TOOLS_DIR)/plugin-cache
+export TG_TF_PATH := $(TOOLS_DIR)/bin/tf
+export TF_IN_AUTOMATION := 1
+export CHECKPOINT_DISABLE := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+# --- set-up -------------------------------------------------------------------
+.PHONY: venv tools lock
+venv: $(VENV)/.installed ## Create/update the project venv (.venv) from pinned requirements
+
+$(VENV)/.installed: requirements-dev.txt services/frontend/requirements.txt services/worker/requirements.txt
+	@test -x $(PYTHON) || python3 -m venv $(VENV)
+	@$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+tools: ## Build/find the pinned Terragrunt, Terraform/OpenTofu, AWS provider mirror, actionlint, checkov
+	@bash scripts/tools.sh
+
+lock: ## Regenerate requirements-dev.txt from requirements-dev.in
+	@bash scripts/lock.sh
+
+# --- checks ---------------------------------------------------------------------
+.PHONY: test lint fmt test-tools
+test: lint test-tools ## Every check the project has (what CI runs)
+
+lint: venv tools ## Linters and formatters only
+	@ruff check .
+	@ruff format --check .
+	@terraform_fmt_dirs=$$(git ls-files -- '*.tf' '*.tftest.hcl' | xargs -r -n1 dirname | sort -u); \
+	  [ -z "$$terraform_fmt_dirs" ] || $(TG_TF_PATH) fmt -check -recursive .
+	@terragrunt hcl fmt --check --log-level error
+
+fmt: venv tools ## Format Python, Terraform and Terragrunt files in place
+	@ruff format .
+	@ruff check --fix .
+	@$(TG_TF_PATH) fmt -recursive .
+	@terragrunt hcl fmt --log-level error
+
+test-tools: venv tools ## Toolchain smoke test: offline init + validate from the mirror
+	@pytest tests/tools
+
+# --- clean-up ---------------------------------------------------------------------
+.PHONY: clean
+clean: ## Remove the venv and local caches (not the per-user tool cache)
+	rm -rf $(VENV) .local .pytest_cache .ruff_cache
+	find . -name .terragrunt-cache -type d -prune -exec rm -rf {} +
+	find . -name .terraform -type d -prune -exec rm -rf {} +

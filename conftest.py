@@ -1,0 +1,31 @@
+"""Fixtures shared by every test suite in the repository."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from devstack import emulator as emulator_lib
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[emulator_lib.Emulator]:
+    """A real moto server on a free loopback port, shared by the session.
+
+    Tests that need isolation create their own queues/buckets with unique names:
+    the emulator's PurgeQueue works once a minute and its queues slow as they fill.
+    """
+    with emulator_lib.running() as server:
+        yield server
+
+
+@pytest.fixture
+def emulator_env(
+    emulator: emulator_lib.Emulator, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    """Environment variables pointing AWS SDKs at the emulator, applied to this test."""
+    env = {**emulator_lib.EMULATOR_ENV, "AWS_ENDPOINT_URL": emulator.endpoint}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env

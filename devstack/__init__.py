@@ -1,0 +1,1 @@
+"""Local twin of the AWS stack: the emulator, `make up` and `make down`."""

@@ -1,0 +1,102 @@
+"""Run the AWS emulator (moto server) on loopback.
+
+Used by the test suites (a server on a free port per session) and by `make up`
+(a long-lived server on 127.0.0.1:4566).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+HOST = "127.0.0.1"
+READY_TIMEOUT_S = 30.0
+
+# Dummy credentials: the emulator accepts any, and real ones must never be used.
+EMULATOR_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_REGION": "eu-central-1",
+    "AWS_DEFAULT_REGION": "eu-central-1",
+}
+
+
+@dataclass(frozen=True)
+class Emulator:
+    """A running moto server."""
+
+    port: int
+    process: subprocess.Popen[bytes] | None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def is_ready(endpoint: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1) as response:  # noqa: S310 - loopback
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def start(port: int, log_path: Path | None = None) -> Emulator:
+    """Start moto server on 127.0.0.1:port and wait until it answers."""
+    moto_server = Path(sys.executable).with_name("moto_server")
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - owned by the child
+    env = {**os.environ, **EMULATOR_ENV}
+    process = subprocess.Popen(  # noqa: S603 - fixed argv
+        [str(moto_server), "-H", HOST, "-p", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )
+    emulator = Emulator(port=port, process=process)
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"moto server exited with {process.returncode} (port {port} busy?)")
+        if is_ready(emulator.endpoint):
+            return emulator
+        time.sleep(0.1)
+    stop(emulator)
+    raise TimeoutError(f"moto server on port {port} not ready after {READY_TIMEOUT_S:.0f}s")
+
+
+def stop(emulator: Emulator) -> None:
+    if emulator.process is None or emulator.process.poll() is not None:
+        return
+    emulator.process.terminate()
+    try:
+        emulator.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        emulator.process.kill()
+        emulator.process.wait(timeout=10)
+
+
+@contextmanager
+def running(port: int | None = None) -> Iterator[Emulator]:
+    """A moto server for the duration of the block (a free port by default)."""
+    emulator = start(port or free_port())
+    try:
+        yield emulator
+    finally:
+        stop(emulator)
