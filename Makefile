@@ -40,7 +40,7 @@ lock: ## Regenerate requirements-dev.txt from requirements-dev.in
 
 # --- checks ---------------------------------------------------------------------
 .PHONY: test lint fmt test-tools
-test: lint test-tools ## Every check the project has (what CI runs)
+test: lint test-tools test-services test-modules test-live policy test-ci ## Every check the project has (what CI runs)
 
 lint: venv tools ## Linters and formatters only
 	@ruff check .
@@ -57,6 +57,16 @@ fmt: venv tools ## Format Python, Terraform and Terragrunt files in place
 
 test-tools: venv tools ## Toolchain smoke test: offline init + validate from the mirror
 	@pytest tests/tools
+
+# --- services (services/) ----------------------------------------------------------
+
+# --- Terraform modules (modules/) ------------------------------------------------------
+
+# --- Terragrunt environments and the local stack (live/, devstack/) ------------------------
+
+# --- policy gate and pre-commit (policies/) ------------------------------------------------
+
+# --- CI/CD (.github/) ---------------------------------------------------------------------
 
 # --- clean-up ---------------------------------------------------------------------
 .PHONY: clean
