@@ -1,0 +1,1 @@
+"""Logic behind the GitHub workflows: plan comments, their upsert and the plan scope."""

@@ -1,0 +1,230 @@
+"""Fixture plans made by real Terraform runs, and the checkov results on them.
+
+`python tests/ci/plan_fixtures.py` (with the toolchain environment of the Makefile, e.g.
+`make test-ci-fixtures`) regenerates `tests/ci/fixtures/`: the plans of one environment
+with three units, laid out as Terragrunt's `--json-out-dir` lays them out, and checkov's
+JSON output for that directory. The tests regenerate them in a temporary directory too and
+check that the committed copies still match what Terraform produces.
+
+Units (all offline: the built-in `terraform_data` resource, and hashicorp/aws from the
+mirror with no API calls during plan):
+- `app/queue`: state applied first, then a plan with 2 creates, 1 update, 1 replace,
+  1 delete and 2 no-ops; one new resource key carries backticks, `<details>` and a mention.
+- `network`: 3 creates.
+- `data`: an S3 bucket and an SQS queue without encryption, for checkov to fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+HOSTILE_KEY = "evil`key</code></summary></details><details>|@octocat"
+
+_QUEUE_BEFORE = """
+resource "terraform_data" "kept" {
+  for_each = toset(["a", "b"])
+  input    = each.key
+}
+
+resource "terraform_data" "changed" {
+  input = "v1"
+}
+
+resource "terraform_data" "replaced" {
+  triggers_replace = "v1"
+}
+
+resource "terraform_data" "removed" {
+  input = "gone soon"
+}
+"""
+
+_QUEUE_AFTER = """
+resource "terraform_data" "kept" {
+  for_each = toset(["a", "b"])
+  input    = each.key
+}
+
+resource "terraform_data" "changed" {
+  input = "v2"
+}
+
+resource "terraform_data" "replaced" {
+  triggers_replace = "v2"
+}
+
+resource "terraform_data" "added" {
+  for_each = toset(["plain", var.hostile_key])
+  input    = each.key
+}
+
+variable "hostile_key" {
+  type = string
+}
+"""
+
+_NETWORK = """
+resource "terraform_data" "subnet" {
+  for_each = toset(["private-a", "private-b", "public-a"])
+  input    = each.key
+}
+"""
+
+_DATA = """
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "5.100.0"
+    }
+  }
+}
+
+provider "aws" {
+  region                      = "eu-central-1"
+  access_key                  = "fixture"
+  secret_key                  = "fixture"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+}
+
+resource "aws_s3_bucket" "data" {
+  bucket = "plan-comment-fixture-data"
+}
+
+resource "aws_sqs_queue" "jobs" {
+  name = "plan-comment-fixture-jobs"
+}
+"""
+
+_PLAN_LINE = re.compile(
+    r"Plan: (?:(\d+) to import, )?(\d+) to add, (\d+) to change, (\d+) to destroy"
+)
+
+
+@dataclass(frozen=True)
+class TerraformSummary:
+    """Terraform's own summary line of a plan, parsed."""
+
+    to_add: int
+    to_change: int
+    to_destroy: int
+
+
+def _tf() -> str:
+    return os.environ.get("TG_TF_PATH") or shutil.which("terraform") or "terraform"
+
+
+def _run(workdir: Path, *argv: str) -> str:
+    env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+    result = subprocess.run(
+        [_tf(), *argv],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"terraform {' '.join(argv)} failed:\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+def _plan(workdir: Path, out_file: Path, *plan_args: str) -> TerraformSummary:
+    """Plan `workdir` into `out_file` (terraform show -json); return Terraform's summary."""
+    _run(workdir, "init", "-input=false", "-no-color")
+    _run(workdir, "plan", "-input=false", "-no-color", "-out=tfplan", *plan_args)
+    human = _run(workdir, "show", "-no-color", "tfplan")
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    plan = json.loads(_run(workdir, "show", "-json", "tfplan"))
+    # The timestamp changes on every run; a fixed one keeps regenerated fixtures diffable.
+    plan["timestamp"] = "2026-01-01T00:00:00Z"
+    out_file.write_text(json.dumps(plan, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    match = _PLAN_LINE.search(human)
+    if match is None:
+        return TerraformSummary(0, 0, 0)
+    return TerraformSummary(int(match[2]), int(match[3]), int(match[4]))
+
+
+def generate(work: Path, plans_dir: Path) -> dict[str, TerraformSummary]:
+    """Write the fixture plans into `plans_dir`; return Terraform's summary per unit."""
+    summaries = {}
+
+    queue = work / "app-queue"
+    queue.mkdir(parents=True)
+    (queue / "main.tf").write_text(_QUEUE_BEFORE, encoding="utf-8")
+    _run(queue, "init", "-input=false", "-no-color")
+    _run(queue, "apply", "-input=false", "-no-color", "-auto-approve")
+    (queue / "main.tf").write_text(_QUEUE_AFTER, encoding="utf-8")
+    summaries["app/queue"] = _plan(
+        queue, plans_dir / "app" / "queue" / "tfplan.json", f"-var=hostile_key={HOSTILE_KEY}"
+    )
+
+    network = work / "network"
+    network.mkdir()
+    (network / "main.tf").write_text(_NETWORK, encoding="utf-8")
+    summaries["network"] = _plan(network, plans_dir / "network" / "tfplan.json")
+
+    data = work / "data"
+    data.mkdir()
+    (data / "main.tf").write_text(_DATA, encoding="utf-8")
+    summaries["data"] = _plan(data, plans_dir / "data" / "tfplan.json")
+    return summaries
+
+
+def run_checkov(plans_dir: Path, output: Path) -> None:
+    """Checkov on the plans as the plan workflow runs it; failing checks are expected."""
+    result = subprocess.run(
+        [
+            "checkov",
+            "--directory",
+            str(plans_dir),
+            "--framework",
+            "terraform_plan",
+            "--output",
+            "json",
+            "--compact",
+            "--skip-download",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if result.returncode not in (0, 1) or not result.stdout.strip():
+        raise RuntimeError(f"checkov failed ({result.returncode}):\n{result.stderr}")
+    report = json.loads(result.stdout)
+    # Absolute paths differ per machine; the renderer reads only file_path.
+    for reports in report if isinstance(report, list) else [report]:
+        for checks in reports.get("results", {}).values():
+            for check in checks if isinstance(checks, list) else []:
+                check["file_abs_path"] = check["file_path"]
+                check["repo_file_path"] = check["file_path"]
+    output.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def main() -> int:
+    import tempfile  # noqa: PLC0415 - only the generator needs it
+
+    plans_dir = FIXTURES / "plans" / "dev"
+    shutil.rmtree(plans_dir, ignore_errors=True)
+    with tempfile.TemporaryDirectory() as work:
+        summaries = generate(Path(work), plans_dir)
+    run_checkov(plans_dir, FIXTURES / "checkov-dev.json")
+    for unit, summary in sorted(summaries.items()):
+        print(f"{unit}: {summary}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
