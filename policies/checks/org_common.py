@@ -11,6 +11,8 @@ import re
 from typing import Any
 
 WORLD_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
+# Key checkov adds to every resource parsed from a plan (absent when scanning HCL).
+PLAN_CHANGE_ACTIONS = "__change_actions__"
 
 
 def unwrap(value: Any) -> Any:
@@ -39,7 +41,7 @@ def blocks(value: Any) -> list[dict[str, Any]]:
 
 
 def is_unresolved(value: Any) -> bool:
-    """True for an HCL expression checkov could not evaluate (``${var.x}``, ``module.y``)."""
+    """True for an HCL expression checkov could not evaluate (``${var.x}``, ``var.y``)."""
     return isinstance(value, str) and ("${" in value or value.startswith(("var.", "local.")))
 
 

@@ -1,4 +1,4 @@
-"""CKV_ORG_8: IAM policies scope Allow statements to ARNs, never `*`, outside documented exceptions."""
+"""CKV_ORG_8: IAM Allow statements name ARNs, never `*`, outside documented exceptions."""
 
 from __future__ import annotations
 

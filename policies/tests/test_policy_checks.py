@@ -1,0 +1,126 @@
+"""Each organisation check passes and fails the fixtures it should, in HCL and in a real plan."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from policies.tests.checkov_run import CUSTOM_IDS, FIXTURES, Results, scan
+
+P, F = "PASSED", "FAILED"
+
+# (check id, resource address as checkov reports it, verdict). In a plan the IAM data
+# sources are already evaluated into the policies that use them, so they are HCL-only.
+EXPECTED_BOTH: list[tuple[str, str, str]] = [
+    ("CKV_ORG_2", "aws_security_group.pass_alb", P),
+    ("CKV_ORG_2", "aws_security_group.fail_ssh_world", F),
+    ("CKV_ORG_2", "aws_vpc_security_group_ingress_rule.pass_https", P),
+    ("CKV_ORG_2", "aws_vpc_security_group_ingress_rule.fail_all_ipv6", F),
+    ("CKV_ORG_2", "aws_security_group_rule.pass_from_vpc", P),
+    ("CKV_ORG_2", "aws_security_group_rule.fail_port_range", F),
+    ("CKV_ORG_3", "aws_ecs_task_definition.pass_hardened", P),
+    ("CKV_ORG_3", "aws_ecs_task_definition.fail_privileged", F),
+    ("CKV_ORG_4", "aws_ecs_task_definition.pass_hardened", P),
+    ("CKV_ORG_4", "aws_ecs_task_definition.fail_writable_root", F),
+    ("CKV_ORG_5", "aws_ecs_task_definition.pass_hardened", P),
+    ("CKV_ORG_5", "aws_ecs_task_definition.fail_root_user", F),
+    ("CKV_ORG_5", "aws_ecs_task_definition.fail_default_user", F),
+    ("CKV_ORG_6", "aws_ecs_task_definition.pass_hardened", P),
+    ("CKV_ORG_6", "aws_ecs_task_definition.fail_plaintext_secret", F),
+    ("CKV_ORG_7", "aws_iam_policy.pass_scoped", P),
+    ("CKV_ORG_7", "aws_iam_policy.fail_star_resource", P),
+    ("CKV_ORG_7", "aws_iam_policy.fail_star_action", F),
+    ("CKV_ORG_7", "aws_iam_role_policy.fail_wildcards", F),
+    ("CKV_ORG_8", "aws_iam_policy.pass_scoped", P),
+    ("CKV_ORG_8", "aws_iam_policy.fail_star_action", P),
+    ("CKV_ORG_8", "aws_iam_policy.fail_star_resource", F),
+    ("CKV_ORG_8", "aws_iam_role_policy.fail_wildcards", F),
+    ("CKV_ORG_9", "aws_sqs_queue.pass_dlq", P),
+    ("CKV_ORG_9", "aws_sqs_queue.pass_with_redrive", P),
+    ("CKV_ORG_9", "aws_sqs_queue.fail_no_redrive", F),
+    ("CKV_ORG_10", "aws_cloudwatch_log_group.pass_retention", P),
+    ("CKV_ORG_10", "aws_cloudwatch_log_group.fail_forever", F),
+    ("CKV_ORG_10", "aws_cloudwatch_log_group.fail_zero", F),
+    ("CKV_ORG_11", "aws_ecr_repository.pass_immutable_scanned", P),
+    ("CKV_ORG_11", "aws_ecr_repository.fail_mutable", F),
+    ("CKV_ORG_11", "aws_ecr_repository.fail_no_scan", F),
+]
+EXPECTED_HCL_ONLY = [
+    ("CKV_ORG_7", "aws_iam_policy_document.pass_scoped", P),
+    ("CKV_ORG_7", "aws_iam_policy_document.fail_wildcards", F),
+    ("CKV_ORG_8", "aws_iam_policy_document.pass_scoped", P),
+    ("CKV_ORG_8", "aws_iam_policy_document.fail_wildcards", F),
+]
+# Required tags are only visible in a plan (provider default_tags merged into tags_all).
+EXPECTED_PLAN_ONLY = [
+    ("CKV_ORG_1", "aws_sqs_queue.pass_with_redrive", P),
+    ("CKV_ORG_1", "aws_ecs_task_definition.pass_hardened", P),
+    ("CKV_ORG_1", "aws_sqs_queue.fail_untagged_dlq", F),
+    ("CKV_ORG_1", "aws_sqs_queue.fail_empty_tag_dlq", F),
+]
+
+
+@pytest.fixture(scope="module")
+def hcl_results() -> Results:
+    results, _ = scan("terraform", ["--directory", str(FIXTURES / "hcl")])
+    return results
+
+
+@pytest.fixture(scope="module")
+def plan_results(tmp_path_factory: pytest.TempPathFactory) -> Results:
+    """A real `terraform plan` of the HCL fixtures (plus tagging providers), as JSON."""
+    workdir = tmp_path_factory.mktemp("plan")
+    for source in [*(FIXTURES / "hcl").glob("*.tf"), *(FIXTURES / "plan").glob("*.tf")]:
+        shutil.copy(source, workdir)
+    terraform = os.environ.get("TG_TF_PATH") or shutil.which("terraform") or "terraform"
+    for argv in (
+        [terraform, "init", "-input=false", "-no-color"],
+        [terraform, "plan", "-input=false", "-no-color", "-out=tfplan"],
+    ):
+        completed = subprocess.run(
+            argv, cwd=workdir, capture_output=True, text=True, timeout=300, check=False
+        )
+        assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    shown = subprocess.run(
+        [terraform, "show", "-json", "tfplan"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    plan_json = workdir / "tfplan.json"
+    plan_json.write_text(shown.stdout, encoding="utf-8")
+    results, _ = scan("terraform_plan", ["--file", str(plan_json)])
+    return results
+
+
+@pytest.mark.parametrize(("check_id", "address", "verdict"), EXPECTED_BOTH + EXPECTED_HCL_ONLY)
+def test_hcl_fixture(hcl_results: Results, check_id: str, address: str, verdict: str) -> None:
+    assert hcl_results.get((check_id, address)) == verdict
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("check_id", "address", "verdict"), EXPECTED_BOTH + EXPECTED_PLAN_ONLY)
+def test_plan_fixture(plan_results: Results, check_id: str, address: str, verdict: str) -> None:
+    assert plan_results.get((check_id, address)) == verdict
+
+
+def test_required_tags_not_judged_from_hcl(hcl_results: Results) -> None:
+    # Module HCL cannot see the provider's default tags: no verdict there, only in plans.
+    assert not [key for key in hcl_results if key[0] == "CKV_ORG_1"]
+
+
+def test_every_custom_check_has_a_passing_and_a_failing_fixture() -> None:
+    expectations = EXPECTED_BOTH + EXPECTED_HCL_ONLY + EXPECTED_PLAN_ONLY
+    for check_id in CUSTOM_IDS:
+        verdicts = {verdict for cid, _, verdict in expectations if cid == check_id}
+        assert verdicts == {P, F}, check_id
+
+
+def test_custom_checks_are_all_loaded(hcl_results: Results) -> None:
+    loaded = {check_id for check_id, _ in hcl_results}
+    assert loaded >= set(CUSTOM_IDS) - {"CKV_ORG_1"}
