@@ -65,6 +65,19 @@ test-tools: venv tools ## Toolchain smoke test: offline init + validate from the
 # --- Terragrunt environments and the local stack (live/, devstack/) ------------------------
 
 # --- policy gate and pre-commit (policies/) ------------------------------------------------
+# Stacks under live/ whose every unit the gate plans (against a moto server) and scans.
+POLICY_STACKS ?= local dev staging prod
+POLICY_REPORTS ?= $(CURDIR)/reports/policy
+.PHONY: policy test-policies precommit
+policy: test-policies ## Policy gate: checkov (built-in + CKV_ORG_*) on module HCL and all stack plans
+	@python scripts/policy.py --reports $(POLICY_REPORTS) --hcl modules \
+	  $(foreach stack,$(POLICY_STACKS),$(if $(wildcard live/$(stack)),--stack $(stack)=live/$(stack)))
+
+test-policies: venv tools ## Tests of the custom checkov policies, incl. the gate's negative test
+	@pytest policies/tests
+
+precommit: venv tools ## Run every pre-commit hook on every file (local hooks, offline)
+	@pre-commit run --all-files
 
 # --- CI/CD (.github/) ---------------------------------------------------------------------
 
