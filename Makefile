@@ -59,6 +59,21 @@ test-tools: venv tools ## Toolchain smoke test: offline init + validate from the
 	@pytest tests/tools
 
 # --- services (services/) ----------------------------------------------------------
+# The serve-* recipes are exactly the containers' commands (WORKDIR = the service
+# directory); services/tests asserts that they match the Dockerfiles' CMD.
+.PHONY: test-services serve-frontend serve-worker bench
+test-services: venv ## Services: unit, property and integration tests, hadolint
+	@hadolint services/frontend/Dockerfile services/worker/Dockerfile
+	@pytest -q services
+
+serve-frontend: venv ## Run the frontend (gunicorn, foreground) configured from the environment
+	cd services/frontend && exec gunicorn -c gunicorn_conf.py 'frontend.app:create_app()'
+
+serve-worker: venv ## Run the worker (foreground) configured from the environment
+	cd services/worker && exec python -m worker
+
+bench: venv ## Benchmark frontend and worker against the emulator (bare and with 20 ms latency)
+	@cd services && exec python -m bench
 
 # --- Terraform modules (modules/) ------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""Puts services/frontend on sys.path (pytest's rootdir-relative conftest insertion)."""

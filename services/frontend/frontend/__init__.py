@@ -1,0 +1,1 @@
+"""Frontend service: validates token and payload, enqueues the payload on SQS."""

@@ -1,0 +1,158 @@
+"""One poll loop: long-poll SQS, upload the batch, delete what was stored.
+
+Shutdown: the loop runs in its own thread and checks a stop event between
+steps. A receive in progress cannot be interrupted, so the main thread does not
+wait for loops that are blocked in a receive; it waits only for loops that are
+uploading or deleting (see main.py). A loop whose receive returns after the stop
+hands the messages straight back (visibility 0) instead of processing them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from worker.health import Heartbeat
+from worker.uploader import Message, Uploader
+
+logger = logging.getLogger("worker.poller")
+
+RECEIVING = "receiving"
+PROCESSING = "processing"
+STOPPED = "stopped"
+
+
+class Backoff:
+    """Exponential pause after failures, so an outage is not hammered."""
+
+    def __init__(self, first: float = 0.5, cap: float = 10.0) -> None:
+        self._first = first
+        self._cap = cap
+        self._failures = 0
+
+    def next_delay(self) -> float:
+        self._failures += 1
+        return min(self._cap, self._first * 2 ** (self._failures - 1))
+
+    def reset(self) -> None:
+        self._failures = 0
+
+
+class Poller:
+    def __init__(
+        self,
+        *,
+        receive_client: Any,
+        sqs_client: Any,
+        queue_url: str,
+        uploader: Uploader,
+        stop: threading.Event,
+        heartbeat: Heartbeat,
+        wait_time_seconds: int,
+        max_messages: int,
+    ) -> None:
+        self._receive_client = receive_client
+        self._sqs = sqs_client
+        self._queue_url = queue_url
+        self._uploader = uploader
+        self._stop = stop
+        self._heartbeat = heartbeat
+        self._wait_time_seconds = wait_time_seconds
+        self._max_messages = max_messages
+        self._state_lock = threading.Lock()
+        self._state = RECEIVING
+        self.processed = 0
+
+    @property
+    def state(self) -> str:
+        with self._state_lock:
+            return self._state
+
+    def _set_state(self, state: str) -> None:
+        with self._state_lock:
+            self._state = state
+
+    def run(self) -> None:
+        backoff = Backoff()
+        try:
+            while not self._stop.is_set():
+                self._set_state(RECEIVING)
+                try:
+                    messages = self.receive()
+                except (BotoCoreError, ClientError) as error:
+                    logger.warning("receive failed", extra={"error_code": _error_code(error)})
+                    self._stop.wait(backoff.next_delay())
+                    continue
+                self._heartbeat.beat()
+                if not messages:
+                    continue
+                self._set_state(PROCESSING)
+                if self._stop.is_set():
+                    self.hand_back(messages)
+                    break
+                if self.process(messages):
+                    backoff.reset()
+                else:
+                    self._stop.wait(backoff.next_delay())
+        finally:
+            self._set_state(STOPPED)
+
+    def receive(self) -> list[Message]:
+        response = self._receive_client.receive_message(
+            QueueUrl=self._queue_url,
+            MaxNumberOfMessages=self._max_messages,
+            WaitTimeSeconds=self._wait_time_seconds,
+            MessageSystemAttributeNames=["SentTimestamp"],
+        )
+        return [Message.from_sqs(raw) for raw in response.get("Messages", [])]
+
+    def process(self, messages: Sequence[Message]) -> bool:
+        """Upload all, delete the stored ones; True when every message was stored."""
+        stored = self._uploader.upload_all(messages)
+        self.delete(stored)
+        self.processed += len(stored)
+        return len(stored) == len(messages)
+
+    def delete(self, messages: Sequence[Message]) -> None:
+        # Messages not deleted here (upload failed, or this call failed) become
+        # visible again after the visibility timeout; their keys are deterministic,
+        # so storing one twice overwrites the same object.
+        self._batch_call("delete_message_batch", messages, {})
+
+    def hand_back(self, messages: Sequence[Message]) -> None:
+        """Make received-but-unstarted messages visible again at once."""
+        self._batch_call("change_message_visibility_batch", messages, {"VisibilityTimeout": 0})
+        logger.info("handed back messages", extra={"count": len(messages)})
+
+    def _batch_call(
+        self, operation: str, messages: Sequence[Message], extra: dict[str, Any]
+    ) -> None:
+        if not messages:
+            return
+        entries = [
+            {"Id": str(index), "ReceiptHandle": message.receipt_handle, **extra}
+            for index, message in enumerate(messages)
+        ]
+        try:
+            response = getattr(self._sqs, operation)(QueueUrl=self._queue_url, Entries=entries)
+        except (BotoCoreError, ClientError) as error:
+            logger.warning(f"{operation} failed", extra={"error_code": _error_code(error)})
+            return
+        for failure in response.get("Failed", []):
+            logger.warning(
+                f"{operation} entry failed",
+                extra={
+                    "message_id": messages[int(failure["Id"])].message_id,
+                    "error_code": failure.get("Code"),
+                },
+            )
+
+
+def _error_code(error: Exception) -> str:
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code", "ClientError"))
+    return type(error).__name__
