@@ -1,0 +1,186 @@
+# Runs against the AWS emulator via scripts/test-modules.sh (which adds the provider).
+
+variables {
+  name               = "devops-test"
+  github_repository  = "acme/ingest-pipeline"
+  github_environment = "prod"
+  state_bucket_name  = "acme-terraform-state"
+  state_key_prefix   = "prod/"
+  tags               = { Project = "ingest-pipeline", Environment = "test", ManagedBy = "terraform" }
+  # The emulator has no AWS-managed policies to attach; defaults.tftest.hcl checks the defaults.
+  plan_policy_arns   = []
+  deploy_policy_arns = []
+}
+
+run "roles_trust_only_this_repository" {
+  command = apply
+
+  assert {
+    condition     = aws_iam_openid_connect_provider.github[0].url == "token.actions.githubusercontent.com" || aws_iam_openid_connect_provider.github[0].url == "https://token.actions.githubusercontent.com"
+    error_message = "the OIDC provider must be GitHub's"
+  }
+
+  assert {
+    condition     = aws_iam_openid_connect_provider.github[0].client_id_list == toset(["sts.amazonaws.com"])
+    error_message = "the OIDC audience must be sts.amazonaws.com"
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.plan.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == "repo:acme/ingest-pipeline:pull_request"
+    error_message = "the plan role must trust pull_request tokens of this repository only"
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == "repo:acme/ingest-pipeline:environment:prod"
+    error_message = "the deploy role must trust only jobs of the prod GitHub environment"
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+    error_message = "the deploy role must require the sts.amazonaws.com audience"
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.plan.assume_role_policy).Statement[0].Principal.Federated == aws_iam_openid_connect_provider.github[0].arn
+    error_message = "the plan role must trust the GitHub OIDC provider"
+  }
+
+  assert {
+    condition     = aws_iam_role.plan.name == "devops-test-github-plan" && aws_iam_role.deploy.name == "devops-test-github-deploy"
+    error_message = "role names follow <name>-github-plan / <name>-github-deploy"
+  }
+}
+
+run "plan_role_writes_only_lock_files" {
+  command = apply
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.plan_state.policy).Statement : s if contains(flatten([s.Action]), "s3:PutObject")
+    ]).Resource == "arn:aws:s3:::acme-terraform-state/prod/*.tflock"
+    error_message = "the plan role may write only <key>.tflock lock objects"
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.plan_state.policy).Statement : s if contains(flatten([s.Action]), "s3:GetObject")
+    ]).Resource == "arn:aws:s3:::acme-terraform-state/prod/*"
+    error_message = "the plan role reads only this environment's state"
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.plan_state.policy).Statement : !contains(flatten([s.Resource]), "*")
+    ])
+    error_message = "no plan-role statement may name every resource"
+  }
+}
+
+run "deploy_role_cannot_touch_the_ci_roles" {
+  command = apply
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s if s.Effect == "Deny"
+    ]).Resource == "arn:aws:iam::${data.aws_caller_identity.current.account_id}:role/devops-test-github-*"
+    error_message = "the deploy role must be denied IAM on the CI roles"
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s if s.Sid == "ManageStackRoles"
+    ]).Resource == "arn:aws:iam::${data.aws_caller_identity.current.account_id}:role/devops-test-*"
+    error_message = "the deploy role manages only this stack's roles"
+  }
+}
+
+run "main_branch_and_lock_table_and_kms" {
+  command = apply
+
+  variables {
+    deploy_from_main_branch = true
+    state_lock_table_name   = "terraform-locks"
+    state_kms_key_arn       = "arn:aws:kms:eu-central-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  }
+
+  assert {
+    condition = toset(jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]) == toset([
+      "repo:acme/ingest-pipeline:environment:prod",
+      "repo:acme/ingest-pipeline:ref:refs/heads/main",
+    ])
+    error_message = "deploy_from_main_branch adds exactly refs/heads/main"
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.plan_state.policy).Statement : s if s.Sid == "LockStateTable"
+    ]).Resource == "arn:aws:dynamodb:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:table/terraform-locks"
+    error_message = "the lock table statement names the table"
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.plan_state.policy).Statement : s if s.Sid == "StateKey"
+    ]).Resource == "arn:aws:kms:eu-central-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    error_message = "the state key statement names the key"
+  }
+}
+
+run "existing_provider_is_reused" {
+  command = plan
+
+  variables {
+    create_oidc_provider = false
+    oidc_provider_arn    = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+  }
+
+  assert {
+    condition     = length(aws_iam_openid_connect_provider.github) == 0
+    error_message = "no provider is created when one exists"
+  }
+
+  assert {
+    condition     = jsondecode(data.aws_iam_policy_document.plan_trust.json).Statement[0].Principal.Federated == "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+    error_message = "the roles trust the existing provider"
+  }
+}
+
+run "missing_provider_arn_is_refused" {
+  command = plan
+
+  variables {
+    create_oidc_provider = false
+  }
+
+  expect_failures = [var.oidc_provider_arn]
+}
+
+run "repository_must_be_owner_slash_name" {
+  command = plan
+
+  variables {
+    github_repository = "acme/*"
+  }
+
+  expect_failures = [var.github_repository]
+}
+
+run "environment_cannot_be_a_wildcard" {
+  command = plan
+
+  variables {
+    github_environment = "*"
+  }
+
+  expect_failures = [var.github_environment]
+}
+
+run "thumbprints_must_be_sha1_hex" {
+  command = plan
+
+  variables {
+    thumbprints = ["not-a-thumbprint"]
+  }
+
+  expect_failures = [var.thumbprints]
+}
