@@ -34,7 +34,7 @@ from devstack import emulator as emulator_lib  # noqa: E402 - needs the repo roo
 CONFIG_FILE = REPO_ROOT / ".checkov.yaml"
 PLAN_TIMEOUT_S = 900
 SCAN_TIMEOUT_S = 600
-CUSTOM_PREFIX = "CKV_ORG_"
+CUSTOM_MARK = "_ORG_"  # CKV_ORG_* (Python) and CKV2_ORG_* (graph) checks
 
 
 @dataclass
@@ -106,7 +106,7 @@ def run_checkov(
             continue
         passed = results.get("passed_checks", [])
         result.passed += len(passed)
-        result.custom_passed += sum(1 for c in passed if c["check_id"].startswith(CUSTOM_PREFIX))
+        result.custom_passed += sum(1 for c in passed if CUSTOM_MARK in c["check_id"])
         result.skipped += len(results.get("skipped_checks", []))
         result.failed += [
             {

@@ -11,7 +11,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = REPO_ROOT / ".checkov.yaml"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-CUSTOM_IDS = tuple(f"CKV_ORG_{n}" for n in range(1, 12))
+# Python checks CKV_ORG_1..11 and YAML graph policies CKV2_ORG_1..2 in policies/checks.
+CUSTOM_IDS = (*(f"CKV_ORG_{n}" for n in range(1, 12)), "CKV2_ORG_1", "CKV2_ORG_2")
 
 # (check id, resource address) -> "PASSED" | "FAILED"
 Results = dict[tuple[str, str], str]

@@ -47,6 +47,16 @@ EXPECTED_BOTH: list[tuple[str, str, str]] = [
     ("CKV_ORG_11", "aws_ecr_repository.pass_immutable_scanned", P),
     ("CKV_ORG_11", "aws_ecr_repository.fail_mutable", F),
     ("CKV_ORG_11", "aws_ecr_repository.fail_no_scan", F),
+    ("CKV2_ORG_1", "aws_lb.pass_tls_redirect", P),
+    ("CKV2_ORG_1", "aws_lb.pass_no_tls_forwards", P),
+    ("CKV2_ORG_1", "aws_lb.fail_tls_but_http_forwards", F),
+    ("CKV2_ORG_2", "aws_security_group.pass_alb", P),
+    ("CKV2_ORG_2", "aws_security_group.pass_lb_public", P),
+    ("CKV2_ORG_2", "aws_security_group.pass_tasks_from_lb", P),
+    ("CKV2_ORG_2", "aws_security_group.fail_ssh_world", F),
+    ("CKV2_ORG_2", "aws_security_group.fail_tasks_public_rule", F),
+    ("CKV2_ORG_2", "aws_security_group.fail_tasks_public_legacy_rule", F),
+    ("CKV2_ORG_2", "aws_security_group.fail_tasks_public_inline", F),
 ]
 EXPECTED_HCL_ONLY = [
     ("CKV_ORG_7", "aws_iam_policy_document.pass_scoped", P),
