@@ -49,7 +49,9 @@ def marker(env: str) -> str:
     return f"<!-- plan-comment:env={env} -->"
 
 
-def _policy_cell(checks: Sequence[PolicyCheck]) -> str:
+def _policy_cell(checks: Sequence[PolicyCheck] | None) -> str:
+    if checks is None:
+        return "not evaluated"
     counts = policy_results.count(checks)
     if counts.total == 0:
         return "no checks"
@@ -93,8 +95,8 @@ def _failure_rows(failed: Sequence[PolicyCheck], max_rows: int) -> list[str]:
     return rows
 
 
-def _unit_section(plan: UnitPlan, checks: Sequence[PolicyCheck], max_rows: int) -> str:
-    failed = [check for check in checks if check.result == "FAILED"]
+def _unit_section(plan: UnitPlan, checks: Sequence[PolicyCheck] | None, max_rows: int) -> str:
+    failed = [check for check in checks or [] if check.result == "FAILED"]
     summary = f"{code(plan.unit)}: {_counts_text(plan)} · {_policy_cell(checks)}"
     if plan.errored:
         summary += " · ⚠️ plan errored"
@@ -130,9 +132,14 @@ def _fit_section(build: Callable[[int], str], budget: int) -> str | None:
 
 
 def _summary_table(
-    plans: Sequence[UnitPlan], checks_by_unit: dict[str, list[PolicyCheck]], budget: int
+    plans: Sequence[UnitPlan],
+    checks_by_unit: dict[str, list[PolicyCheck]],
+    budget: int,
+    *,
+    evaluated: bool,
 ) -> tuple[str, int]:
     """The per-unit table within `budget` characters, and how many rows were left out."""
+    default: list[PolicyCheck] | None = [] if evaluated else None
     if not plans:
         return "", 0
     lines = [
@@ -144,7 +151,7 @@ def _summary_table(
     for index, plan in enumerate(plans):
         row = (
             f"| {code(plan.unit)} | {plan.to_add} | {plan.to_change} | {plan.to_destroy} "
-            f"| {plan.to_replace} | {_policy_cell(checks_by_unit.get(plan.unit, []))} |"
+            f"| {plan.to_replace} | {_policy_cell(checks_by_unit.get(plan.unit, default))} |"
         )
         if used + len(row) + 1 > budget:
             return "\n".join(lines) + "\n\n", len(plans) - index
@@ -154,7 +161,11 @@ def _summary_table(
 
 
 def _unit_sections(
-    plans: Sequence[UnitPlan], checks_by_unit: dict[str, list[PolicyCheck]], budget: int
+    plans: Sequence[UnitPlan],
+    checks_by_unit: dict[str, list[PolicyCheck]],
+    budget: int,
+    *,
+    evaluated: bool,
 ) -> tuple[str, int]:
     """Collapsible sections of the units that change, within `budget` characters.
 
@@ -169,9 +180,9 @@ def _unit_sections(
     with_sections = [plan for plan in plans if has_section(plan)]
     text = ""
     for index, plan in enumerate(with_sections):
-        unit_checks = checks_by_unit.get(plan.unit, [])
+        unit_checks = checks_by_unit.get(plan.unit, []) if evaluated else None
 
-        def build(max_rows: int, plan: UnitPlan = plan, checks: list = unit_checks) -> str:
+        def build(max_rows: int, plan: UnitPlan = plan, checks: list | None = unit_checks) -> str:
             return _unit_section(plan, checks, max_rows)
 
         section = _fit_section(build, budget - len(text))
@@ -185,9 +196,19 @@ def _unit_sections(
     return text, 0
 
 
-def _headline(env: str, plans: Sequence[UnitPlan], checks: Sequence[PolicyCheck]) -> str:
-    counts = policy_results.count(checks)
-    if counts.failed:
+def _headline(
+    env: str,
+    plans: Sequence[UnitPlan],
+    checks: Sequence[PolicyCheck] | None,
+    *,
+    plan_succeeded: bool,
+) -> str:
+    counts = policy_results.count(checks or [])
+    if not plan_succeeded:
+        status = "❌ plan failed (see the job log)"
+    elif checks is None:
+        status = "⚠️ policies not evaluated"
+    elif counts.failed:
         status = "❌ policy check failed"
     elif any(plan.errored for plan in plans):
         status = "⚠️ a plan errored"
@@ -198,18 +219,20 @@ def _headline(env: str, plans: Sequence[UnitPlan], checks: Sequence[PolicyCheck]
     return f"### Terraform plan: {code(env)} · {status}"
 
 
-def _totals(plans: Sequence[UnitPlan], checks: Sequence[PolicyCheck], commit: str) -> str:
+def _totals(plans: Sequence[UnitPlan], checks: Sequence[PolicyCheck] | None, commit: str) -> str:
     add = sum(plan.to_add for plan in plans)
     change = sum(plan.to_change for plan in plans)
     destroy = sum(plan.to_destroy for plan in plans)
     replace = sum(plan.to_replace for plan in plans)
-    counts = policy_results.count(checks)
     text = (
         f"Commit `{commit}`: {len(plans)} unit(s) planned, **{add}** to add, "
         f"**{change}** to change, **{destroy}** to destroy"
     )
     if replace:
         text += f" ({replace} replaced)"
+    if checks is None:
+        return text + ". Policies: not evaluated."
+    counts = policy_results.count(checks)
     return (
         text + f". Policies: **{counts.failed} failed**, {counts.passed} passed, "
         f"{counts.skipped} skipped."
@@ -219,13 +242,18 @@ def _totals(plans: Sequence[UnitPlan], checks: Sequence[PolicyCheck], commit: st
 def render(
     env: str,
     plans: Sequence[UnitPlan],
-    checks: Sequence[PolicyCheck],
+    checks: Sequence[PolicyCheck] | None,
     *,
     commit: str,
     artifact_url: str,
+    plan_succeeded: bool = True,
     limit: int = DEFAULT_LIMIT,
 ) -> str:
-    """The comment for `env`, never longer than `limit` characters."""
+    """The comment for `env`, never longer than `limit` characters.
+
+    `checks` is None when checkov did not run; `plan_succeeded` is False when the plan of
+    some unit failed (the comment then says so instead of looking complete).
+    """
     if not _SHA_PATTERN.match(commit):
         raise ValueError(f"invalid commit {commit!r}")
     if not artifact_url.startswith("https://"):
@@ -234,7 +262,7 @@ def render(
         raise ValueError(f"limit {limit} is above GitHub's {GITHUB_COMMENT_LIMIT}")
 
     checks_by_unit: dict[str, list[PolicyCheck]] = {}
-    for check in checks:
+    for check in checks or []:
         checks_by_unit.setdefault(check.unit, []).append(check)
     planned = {plan.unit for plan in plans}
     # Checks on a file that matches no plan still count: list them under their own name.
@@ -252,7 +280,7 @@ def render(
     body = "\n".join(
         [
             marker(env),
-            _headline(env, all_plans, checks),
+            _headline(env, all_plans, checks, plan_succeeded=plan_succeeded),
             "",
             _totals(all_plans, checks, commit[:12]),
             "",
@@ -261,10 +289,14 @@ def render(
     if not all_plans:
         body += "\nNo units are affected by this change in this environment.\n"
 
-    table, omitted_rows = _summary_table(all_plans, checks_by_unit, budget // 2 - len(body))
+    table, omitted_rows = _summary_table(
+        all_plans, checks_by_unit, budget // 2 - len(body), evaluated=checks is not None
+    )
     body += table
     shown = all_plans[: len(all_plans) - omitted_rows]
-    sections, cut_sections = _unit_sections(shown, checks_by_unit, budget - len(body))
+    sections, cut_sections = _unit_sections(
+        shown, checks_by_unit, budget - len(body), evaluated=checks is not None
+    )
     body += sections
 
     if omitted_rows or cut_sections:
@@ -283,7 +315,18 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", required=True, help="environment name, e.g. dev")
     parser.add_argument("--plans", type=Path, required=True, help="directory of plan JSON files")
-    parser.add_argument("--checkov", type=Path, help="checkov JSON output for those plans")
+    parser.add_argument(
+        "--checkov",
+        type=Path,
+        required=True,
+        help="checkov JSON output for those plans; missing or empty if checkov did not run",
+    )
+    parser.add_argument(
+        "--plan-outcome",
+        default="success",
+        choices=["success", "failure", "cancelled", "skipped"],
+        help="outcome of the plan step (steps.<id>.outcome)",
+    )
     parser.add_argument("--commit", required=True, help="the commit that was planned")
     parser.add_argument("--artifact-url", required=True, help="where the full plans are")
     parser.add_argument("--output", type=Path, required=True, help="Markdown file to write")
@@ -294,14 +337,16 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     plans = plan_summary.load_unit_plans(args.plans) if args.plans.is_dir() else []
-    # A named report must exist: a comment saying "0 failed" when checkov never ran would lie.
-    checks = policy_results.parse(args.checkov.read_text(encoding="utf-8")) if args.checkov else []
+    # No report means checkov did not run: the comment says "not evaluated", never "0 failed".
+    report = args.checkov.read_text(encoding="utf-8") if args.checkov.is_file() else ""
+    checks = policy_results.parse(report) if report.strip() else None
     comment = render(
         args.env,
         plans,
         checks,
         commit=args.commit,
         artifact_url=args.artifact_url,
+        plan_succeeded=args.plan_outcome == "success",
         limit=args.limit,
     )
     args.output.write_text(comment, encoding="utf-8")

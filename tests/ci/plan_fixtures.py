@@ -182,20 +182,25 @@ def generate(work: Path, plans_dir: Path) -> dict[str, TerraformSummary]:
     return summaries
 
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
 def run_checkov(plans_dir: Path, output: Path) -> None:
-    """Checkov on the plans as the plan workflow runs it; failing checks are expected."""
+    """Checkov on the plans as the plan workflow runs it (from the repository root, with
+    .checkov.yaml and so the organisation's checks); failing checks are expected."""
     result = subprocess.run(
         [
             "checkov",
+            "--config-file",
+            str(REPO_ROOT / ".checkov.yaml"),
             "--directory",
             str(plans_dir),
             "--framework",
             "terraform_plan",
             "--output",
             "json",
-            "--compact",
-            "--skip-download",
         ],
+        cwd=REPO_ROOT,
         capture_output=True,
         text=True,
         timeout=300,

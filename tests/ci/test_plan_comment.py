@@ -91,12 +91,18 @@ def test_fixture_counts_match_terraform() -> None:
     assert (plans["data"].to_add, plans["data"].to_change) == (2, 0)
 
 
+def checkov_summary() -> dict[str, int]:
+    """Checkov's own totals for the fixture report."""
+    return json.loads((FIXTURES / "checkov-dev.json").read_text())["summary"]
+
+
 def test_fixture_comment_counts_and_policy_results() -> None:
     comment = fixture_comment()
+    failed, passed = checkov_summary()["failed"], checkov_summary()["passed"]
     assert "**8** to add, **1** to change, **2** to destroy (1 replaced)" in comment
     assert "| <code>app/queue</code> | 3 | 1 | 2 | 1 | no checks |" in comment
-    assert "| <code>data</code> | 2 | 0 | 0 | 0 | ❌ 8 failed, 7 passed |" in comment
-    assert "Policies: **8 failed**, 7 passed, 0 skipped." in comment
+    assert f"| <code>data</code> | 2 | 0 | 0 | 0 | ❌ {failed} failed, {passed} passed |" in comment
+    assert f"Policies: **{failed} failed**, {passed} passed, 0 skipped." in comment
     assert "❌ policy check failed" in comment
     assert "CKV&#95;AWS&#95;27 Ensure all data stored in the SQS queue is encrypted" in comment
     assert f'<a href="{ARTIFACT}">plan artifact</a>' in comment
@@ -242,25 +248,46 @@ def test_cli_writes_the_comment(tmp_path: Path) -> None:
     assert output.read_text() == fixture_comment()
 
 
-def test_cli_refuses_a_missing_checkov_report(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
-        plan_comment.main(
-            [
-                "--env=dev",
-                f"--plans={PLANS}",
-                f"--checkov={tmp_path / 'missing.json'}",
-                f"--commit={COMMIT}",
-                f"--artifact-url={ARTIFACT}",
-                f"--output={tmp_path / 'c.md'}",
-            ]
-        )
+@pytest.mark.parametrize("report", ["missing", "empty"])
+def test_cli_without_a_checkov_report_says_not_evaluated(tmp_path: Path, report: str) -> None:
+    checkov = tmp_path / "checkov.json"
+    if report == "empty":
+        checkov.write_text("")
+    output = tmp_path / "c.md"
+    plan_comment.main(
+        [
+            "--env=dev",
+            f"--plans={PLANS}",
+            f"--checkov={checkov}",
+            f"--commit={COMMIT}",
+            f"--artifact-url={ARTIFACT}",
+            "--plan-outcome=failure",
+            f"--output={output}",
+        ]
+    )
+    comment = output.read_text()
+    assert "❌ plan failed (see the job log)" in comment
+    assert "Policies: not evaluated." in comment
+    assert "| <code>data</code> | 2 | 0 | 0 | 0 | not evaluated |" in comment
+    assert "0 failed" not in comment
+
+
+def test_policies_not_evaluated_is_never_shown_as_passing() -> None:
+    plans = plan_summary.load_unit_plans(PLANS)
+    comment = plan_comment.render("dev", plans, None, commit=COMMIT, artifact_url=ARTIFACT)
+    assert "⚠️ policies not evaluated" in comment
+    assert "✅" not in comment
+    assert_well_formed(comment)
 
 
 def test_checkov_list_and_summary_only_outputs() -> None:
     report = json.loads((FIXTURES / "checkov-dev.json").read_text())
     empty = {"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0, "resource_count": 0}
     checks = policy_results.parse(json.dumps([report, empty]))
-    assert policy_results.count(checks) == policy_results.PolicyCounts(7, 8, 0)
+    summary = checkov_summary()
+    assert policy_results.count(checks) == policy_results.PolicyCounts(
+        summary["passed"], summary["failed"], summary["skipped"]
+    )
     assert {check.unit for check in checks} == {"data"}
     assert policy_results.parse(json.dumps(empty)) == []
     with pytest.raises(policy_results.CheckovFormatError):

@@ -13,6 +13,10 @@ from tests.ci import plan_fixtures
 pytestmark = pytest.mark.integration
 
 
+def built_in(checks: list[policy_results.PolicyCheck]) -> list[policy_results.PolicyCheck]:
+    return [check for check in checks if not check.check_id.startswith("CKV_ORG_")]
+
+
 @pytest.fixture(scope="module")
 def regenerated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     work = tmp_path_factory.mktemp("work")
@@ -49,6 +53,11 @@ def test_checkov_on_the_plans_matches_the_committed_report(
     plan_fixtures.run_checkov(plans_dir, report)
     fresh = policy_results.parse(report.read_text())
     committed = policy_results.parse((plan_fixtures.FIXTURES / "checkov-dev.json").read_text())
-    assert sorted(fresh, key=repr) == sorted(committed, key=repr)
+    # The organisation's checks (policies/) evolve on their own; checkov's built-in ones are
+    # pinned with checkov, so those must match the committed report exactly.
+    assert sorted(built_in(fresh), key=repr) == sorted(built_in(committed), key=repr)
+    assert any(check.check_id.startswith("CKV_ORG_") for check in fresh), (
+        "the workflow's checkov invocation must load the custom policies"
+    )
     assert policy_results.count(fresh).failed > 0
     assert json.loads(report.read_text())["summary"]["failed"] == policy_results.count(fresh).failed
