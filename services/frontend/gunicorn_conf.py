@@ -37,6 +37,8 @@ timeout = 30
 # The app writes one JSON line per request; gunicorn's own access log would duplicate it.
 accesslog = None
 errorlog = "-"
+# No runtime control socket (gunicornc): nothing manages the task from inside.
+control_socket_disable = True
 loglevel = "info"
 # Worker heartbeat files in memory, not on the container's overlay disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108

@@ -31,13 +31,11 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(level: int = logging.INFO) -> logging.Logger:
-    """JSON lines on stdout for the service logger; idempotent."""
+    """JSON lines on the current stdout for the service logger (replaces earlier handlers)."""
     logger = logging.getLogger(LOGGER_NAME)
-    if not any(getattr(h, "_frontend_json", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(JsonFormatter())
-        handler._frontend_json = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter())
+    logger.handlers[:] = [handler]
     logger.setLevel(level)
     logger.propagate = False
     return logger

@@ -1,0 +1,42 @@
+"""Fixtures shared by both services' tests (services/ goes on sys.path for `testkit`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from testkit import aws, processes
+
+EMULATOR_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_REGION": "eu-central-1",
+}
+
+
+@pytest.fixture
+def resources(emulator) -> Callable[..., aws.Resources]:  # type: ignore[no-untyped-def]
+    """Factory of fresh queue/bucket/token resources on the session's emulator."""
+
+    def make(**kwargs: object) -> aws.Resources:
+        return aws.create(emulator.endpoint, **kwargs)  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[Callable[..., processes.subprocess.Popen[bytes]]]:
+    """Start services with their container command; every one is stopped at teardown."""
+    started: list[processes.subprocess.Popen[bytes]] = []
+
+    def start(name: str, env: dict[str, str]) -> processes.subprocess.Popen[bytes]:
+        process = processes.start(
+            name, {**EMULATOR_CREDENTIALS, **env}, log_path=tmp_path / f"{name}-{len(started)}.log"
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        processes.stop(process)

@@ -1,0 +1,1 @@
+"""Helpers shared by the services' tests and the benchmark (never shipped in images)."""

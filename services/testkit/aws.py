@@ -1,0 +1,112 @@
+"""Fresh, uniquely named emulator resources for one test or benchmark case."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+REGION = "eu-central-1"
+_CLIENT_CONFIG = Config(
+    region_name=REGION, retries={"mode": "standard", "max_attempts": 3}, max_pool_connections=50
+)
+
+
+def client(service: str, endpoint: str) -> Any:
+    return boto3.session.Session().client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 - the emulator's dummy credentials
+        config=_CLIENT_CONFIG,
+    )
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+@dataclass
+class Resources:
+    endpoint: str
+    queue_url: str
+    dlq_url: str | None
+    bucket: str
+    token_parameter: str
+    token: str
+
+    def sqs(self) -> Any:
+        return client("sqs", self.endpoint)
+
+    def s3(self) -> Any:
+        return client("s3", self.endpoint)
+
+    def ssm(self) -> Any:
+        return client("ssm", self.endpoint)
+
+    def keys(self) -> list[str]:
+        keys: list[str] = []
+        for page in self.s3().get_paginator("list_objects_v2").paginate(Bucket=self.bucket):
+            keys.extend(item["Key"] for item in page.get("Contents", []))
+        return keys
+
+    def queue_counts(self, url: str | None = None) -> tuple[int, int]:
+        attributes = self.sqs().get_queue_attributes(
+            QueueUrl=url or self.queue_url,
+            AttributeNames=[
+                "ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesNotVisible",
+            ],
+        )["Attributes"]
+        return (
+            int(attributes["ApproximateNumberOfMessages"]),
+            int(attributes["ApproximateNumberOfMessagesNotVisible"]),
+        )
+
+
+def create(
+    endpoint: str,
+    *,
+    visibility_timeout: int = 30,
+    max_receive_count: int | None = None,
+    create_bucket: bool = True,
+    token: str | None = None,
+) -> Resources:
+    """A new queue (with a DLQ when max_receive_count is set), bucket and token parameter."""
+    sqs = client("sqs", endpoint)
+    name = unique("q")
+    dlq_url = None
+    attributes = {"VisibilityTimeout": str(visibility_timeout)}
+    if max_receive_count is not None:
+        dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        attributes["RedrivePolicy"] = json.dumps(
+            {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_receive_count)}
+        )
+    queue_url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    bucket = unique("bucket")
+    if create_bucket:
+        client("s3", endpoint).create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
+    parameter = f"/test/{uuid.uuid4().hex[:12]}/token"
+    secret = token or uuid.uuid4().hex
+    client("ssm", endpoint).put_parameter(Name=parameter, Value=secret, Type="SecureString")
+    return Resources(endpoint, queue_url, dlq_url, bucket, parameter, secret)
+
+
+def wait_until(predicate: Any, timeout: float, interval: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return bool(predicate())

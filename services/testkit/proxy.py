@@ -1,0 +1,149 @@
+"""A loopback HTTP proxy in front of the emulator that can add latency or fail.
+
+Modes: "pass" forwards; "fail" answers 503 (a transient error SDKs retry);
+"throttle" answers 400 ThrottlingException; "blackhole" accepts and never answers.
+Every mode can add `latency_s` before forwarding (the benchmark's 20 ms).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlparse
+
+MODES = ("pass", "fail", "throttle", "blackhole")
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"}
+
+
+class FaultProxy:
+    def __init__(self, upstream: str, latency_s: float = 0.0) -> None:
+        parsed = urlparse(upstream)
+        self._upstream_host = parsed.hostname or "127.0.0.1"
+        self._upstream_port = parsed.port or 80
+        self.latency_s = latency_s
+        self._mode = "pass"
+        self._lock = threading.Lock()
+        self.requests = 0
+        self._closing = threading.Event()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def mode(self) -> str:
+        with self._lock:
+            return self._mode
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in MODES:
+            raise ValueError(mode)
+        with self._lock:
+            self._mode = mode
+
+    def _count(self) -> None:
+        with self._lock:
+            self.requests += 1
+
+    def start(self) -> FaultProxy:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._closing.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            upstream: http.client.HTTPConnection | None = None
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+            def _read_body(self) -> bytes:
+                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                    chunks = []
+                    while True:
+                        size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                        if size == 0:
+                            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                                pass
+                            return b"".join(chunks)
+                        chunks.append(self.rfile.read(size))
+                        self.rfile.readline()
+                length = int(self.headers.get("Content-Length") or 0)
+                return self.rfile.read(length) if length else b""
+
+            def _reply(self, status: int, body: bytes, content_type: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _forward(self) -> None:
+                body = self._read_body()
+                proxy._count()
+                mode = proxy.mode
+                if proxy.latency_s:
+                    time.sleep(proxy.latency_s)
+                if mode == "blackhole":
+                    proxy._closing.wait(120)
+                    self.close_connection = True
+                    return
+                if mode == "fail":
+                    self._reply(503, b"", "text/plain")
+                    return
+                if mode == "throttle":
+                    error = {"__type": "ThrottlingException", "message": "Rate exceeded"}
+                    self._reply(400, json.dumps(error).encode(), "application/x-amz-json-1.1")
+                    return
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
+                headers["Content-Length"] = str(len(body))
+                for attempt in (1, 2):
+                    if self.upstream is None:
+                        self.upstream = http.client.HTTPConnection(
+                            proxy._upstream_host, proxy._upstream_port, timeout=60
+                        )
+                    try:
+                        self.upstream.request(self.command, self.path, body=body, headers=headers)
+                        response = self.upstream.getresponse()
+                        payload = response.read()
+                        break
+                    except (http.client.HTTPException, OSError):
+                        self.upstream.close()
+                        self.upstream = None
+                        if attempt == 2:
+                            raise
+                self.send_response(response.status)
+                for key, value in response.getheaders():
+                    if key.lower() not in _HOP_BY_HOP and key.lower() != "content-length":
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward  # noqa: N815 - http.server names
+
+        return Handler
+
+
+@contextmanager
+def running(upstream: str, latency_s: float = 0.0) -> Iterator[FaultProxy]:
+    proxy = FaultProxy(upstream, latency_s).start()
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
