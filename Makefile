@@ -95,6 +95,15 @@ precommit: venv tools ## Run every pre-commit hook on every file (local hooks, o
 	@pre-commit run --all-files
 
 # --- CI/CD (.github/) ---------------------------------------------------------------------
+.PHONY: test-ci ci-fixtures
+test-ci: venv tools ## CI/CD: renderer/upsert tests, actionlint, zizmor --offline, yamllint on .github
+	@pytest -q tests/ci
+	@actionlint
+	@zizmor --offline --no-progress .github
+	@yamllint --strict .github
+
+ci-fixtures: venv tools ## Regenerate tests/ci/fixtures: real Terraform plans and checkov results
+	@python tests/ci/plan_fixtures.py
 
 # --- clean-up ---------------------------------------------------------------------
 .PHONY: clean

@@ -1,7 +1,7 @@
 """Fixture plans made by real Terraform runs, and the checkov results on them.
 
 `python tests/ci/plan_fixtures.py` (with the toolchain environment of the Makefile, e.g.
-`make test-ci-fixtures`) regenerates `tests/ci/fixtures/`: the plans of one environment
+`make ci-fixtures`) regenerates `tests/ci/fixtures/`: the plans of one environment
 with three units, laid out as Terragrunt's `--json-out-dir` lays them out, and checkov's
 JSON output for that directory. The tests regenerate them in a temporary directory too and
 check that the committed copies still match what Terraform produces.
