@@ -17,7 +17,7 @@ def client_config(config: Config) -> BotoConfig:
         region_name=config.region,
         connect_timeout=config.aws_connect_timeout_seconds,
         read_timeout=config.aws_read_timeout_seconds,
-        retries={"mode": "standard", "max_attempts": config.aws_max_attempts},
+        retries={"mode": "standard", "total_max_attempts": config.aws_max_attempts},
         max_pool_connections=32,
         tcp_keepalive=True,
     )

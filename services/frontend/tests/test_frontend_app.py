@@ -366,5 +366,5 @@ def test_clients_have_timeouts_and_standard_bounded_retries(config: Config) -> N
     client = make_client("sqs", config)
     assert client.meta.config.connect_timeout == config.aws_connect_timeout_seconds
     assert client.meta.config.read_timeout == config.aws_read_timeout_seconds
-    assert client.meta.config.retries == {"mode": "standard", "max_attempts": 2}
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 2}
     assert client.meta.region_name == REGION

@@ -122,7 +122,7 @@ json_values = st.recursive(
 invalid_timestamps = st.one_of(
     st.none(),
     st.booleans(),
-    st.floats(),
+    st.floats(allow_nan=False, allow_infinity=False),
     st.lists(st.integers(), max_size=2),
     st.datetimes().map(lambda moment: moment.isoformat()),  # naive
     st.text(alphabet="0123456789-:TZ+. ", max_size=30).filter(

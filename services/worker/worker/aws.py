@@ -21,7 +21,7 @@ def _client(service: str, config: Config, read_timeout: float, pool: int) -> Any
         region_name=config.region,
         connect_timeout=config.aws_connect_timeout_seconds,
         read_timeout=read_timeout,
-        retries={"mode": "standard", "max_attempts": config.aws_max_attempts},
+        retries={"mode": "standard", "total_max_attempts": config.aws_max_attempts},
         max_pool_connections=pool,
         tcp_keepalive=True,
     )
