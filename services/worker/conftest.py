@@ -1,0 +1,1 @@
+"""Puts services/worker on sys.path (pytest's rootdir-relative conftest insertion)."""

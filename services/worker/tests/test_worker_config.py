@@ -1,0 +1,69 @@
+"""Configuration from the environment."""
+
+from __future__ import annotations
+
+import pytest
+from worker.config import Config, ConfigError, load
+
+QUEUE_URL = "https://sqs.eu-central-1.amazonaws.com/123456789012/ingest"
+REQUIRED = {"QUEUE_URL": QUEUE_URL, "DATA_BUCKET": "devops-dev-data"}
+
+
+def test_defaults() -> None:
+    config = load(REQUIRED)
+    assert config == Config(queue_url=QUEUE_URL, data_bucket="devops-dev-data")
+    assert (config.port, config.region, config.data_prefix) == (5001, "eu-central-1", "messages/")
+    assert (config.wait_time_seconds, config.max_messages) == (20, 10)
+    assert config.shutdown_timeout_seconds < 10
+
+
+def test_tuning_knobs() -> None:
+    config = load(
+        {
+            **REQUIRED,
+            "PORT": "9001",
+            "DATA_PREFIX": "raw/v1/",
+            "WAIT_TIME_SECONDS": "5",
+            "MAX_MESSAGES": "3",
+            "POLLERS": "4",
+            "UPLOAD_CONCURRENCY": "20",
+            "HEALTH_MAX_AGE_SECONDS": "30",
+            "SHUTDOWN_TIMEOUT_SECONDS": "5",
+            "AWS_MAX_ATTEMPTS": "5",
+        }
+    )
+    assert (config.port, config.data_prefix, config.wait_time_seconds) == (9001, "raw/v1/", 5)
+    assert (config.max_messages, config.pollers, config.upload_concurrency) == (3, 4, 20)
+    assert (config.health_max_age_seconds, config.shutdown_timeout_seconds) == (30, 5)
+    assert config.aws_max_attempts == 5
+
+
+def test_empty_prefix_is_allowed() -> None:
+    assert load({**REQUIRED, "DATA_PREFIX": ""}).data_prefix == ""
+
+
+@pytest.mark.parametrize(
+    ("env", "reason"),
+    [
+        ({"DATA_BUCKET": "b-b-b"}, "QUEUE_URL is required"),
+        ({"QUEUE_URL": QUEUE_URL}, "DATA_BUCKET is required"),
+        ({**REQUIRED, "QUEUE_URL": "queue"}, "QUEUE_URL must be an http(s) URL"),
+        ({**REQUIRED, "DATA_BUCKET": "Upper_Case"}, "DATA_BUCKET is not a valid bucket name"),
+        ({**REQUIRED, "DATA_BUCKET": "a..b"}, "DATA_BUCKET is not a valid bucket name"),
+        ({**REQUIRED, "PORT": "-1"}, "PORT"),
+        ({**REQUIRED, "WAIT_TIME_SECONDS": "21"}, "WAIT_TIME_SECONDS"),
+        ({**REQUIRED, "MAX_MESSAGES": "11"}, "MAX_MESSAGES"),
+        ({**REQUIRED, "MAX_MESSAGES": "0"}, "MAX_MESSAGES"),
+        ({**REQUIRED, "POLLERS": "x"}, "POLLERS"),
+        ({**REQUIRED, "DATA_PREFIX": "messages"}, "DATA_PREFIX"),
+        ({**REQUIRED, "DATA_PREFIX": "/abs/"}, "DATA_PREFIX"),
+        ({**REQUIRED, "SHUTDOWN_TIMEOUT_SECONDS": "60"}, "SHUTDOWN_TIMEOUT_SECONDS"),
+        ({**REQUIRED, "AWS_REGION": "EU"}, "AWS_REGION"),
+        ({**REQUIRED, "AWS_ENDPOINT_URL": "127.0.0.1:4566"}, "AWS_ENDPOINT_URL"),
+    ],
+)
+def test_invalid_settings_name_the_variable(env: dict[str, str], reason: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load(env)
+    assert reason in str(error.value)
+    assert "\n" not in str(error.value)
