@@ -96,7 +96,10 @@ def _failure_rows(failed: Sequence[PolicyCheck], max_rows: int) -> list[str]:
 
 
 def _unit_section(plan: UnitPlan, checks: Sequence[PolicyCheck] | None, max_rows: int) -> str:
-    failed = [check for check in checks or [] if check.result == "FAILED"]
+    failed = sorted(
+        (check for check in checks or [] if check.result == "FAILED"),
+        key=lambda check: (check.check_id, check.resource),
+    )
     summary = f"{code(plan.unit)}: {_counts_text(plan)} · {_policy_cell(checks)}"
     if plan.errored:
         summary += " · ⚠️ plan errored"

@@ -26,6 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+README = Path(__file__).resolve().parents[2] / ".github" / "README.md"
+EXAMPLE_START = "<!-- example-comment:start -->\n"
+EXAMPLE_END = "<!-- example-comment:end -->\n"
+EXAMPLE_COMMIT = "0123456789abcdef0123456789abcdef01234567"
+EXAMPLE_ARTIFACT_URL = "https://github.com/acme/ingest-pipeline/actions/runs/42/artifacts/7"
 HOSTILE_KEY = "evil`key</code></summary></details><details>|@octocat"
 
 _QUEUE_BEFORE = """
@@ -215,7 +220,37 @@ def run_checkov(plans_dir: Path, output: Path) -> None:
             for check in checks if isinstance(checks, list) else []:
                 check["file_abs_path"] = check["file_path"]
                 check["repo_file_path"] = check["file_path"]
+                result = check.get("check_result") or {}
+                result["evaluated_keys"] = sorted(result.get("evaluated_keys") or [])
+            # checkov's order varies between runs; a fixed one keeps the fixture diffable.
+            if isinstance(checks, list):
+                checks.sort(key=lambda check: (check["check_id"], check["resource"]))
     output.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def example_comment() -> str:
+    """The README's example: the comment for the committed fixtures."""
+    from ci import plan_comment, plan_summary, policy_results  # noqa: PLC0415 - repo root on path
+
+    return plan_comment.render(
+        "dev",
+        plan_summary.load_unit_plans(FIXTURES / "plans" / "dev"),
+        policy_results.parse((FIXTURES / "checkov-dev.json").read_text(encoding="utf-8")),
+        commit=EXAMPLE_COMMIT,
+        artifact_url=EXAMPLE_ARTIFACT_URL,
+    )
+
+
+def readme_example() -> str:
+    """The example comment as the README has it."""
+    text = README.read_text(encoding="utf-8")
+    return text[text.index(EXAMPLE_START) + len(EXAMPLE_START) : text.index(EXAMPLE_END)]
+
+
+def update_readme() -> None:
+    text = README.read_text(encoding="utf-8")
+    start = text.index(EXAMPLE_START) + len(EXAMPLE_START)
+    README.write_text(text[:start] + example_comment() + text[text.index(EXAMPLE_END) :])
 
 
 def main() -> int:
@@ -226,10 +261,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as work:
         summaries = generate(Path(work), plans_dir)
     run_checkov(plans_dir, FIXTURES / "checkov-dev.json")
+    update_readme()
     for unit, summary in sorted(summaries.items()):
         print(f"{unit}: {summary}")
     return 0
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(README.parents[1]))
     sys.exit(main())
