@@ -1,0 +1,37 @@
+# Everything a unit needs to know about where it deploys, resolved once for the unit being
+# evaluated. Read (read_terragrunt_config) by the root terragrunt.hcl and by every component
+# file in this directory; get_original_terragrunt_dir() is the unit's directory, so
+# "../env.hcl" is live/<env>/env.hcl.
+#
+# Emulator mode: live/local always (its account.hcl names an endpoint); dev, staging and prod
+# when AWS_EMULATOR_ENDPOINT is set. Then the account is the emulator's
+# (AWS_EMULATOR_ACCOUNT_ID, default moto's 123456789012), so plans of those environments run
+# against a moto server with their units unchanged.
+
+locals {
+  project    = "ingest-pipeline"
+  repository = "acme/ingest-pipeline"
+
+  account = read_terragrunt_config("${get_original_terragrunt_dir()}/../account.hcl").locals
+  env     = read_terragrunt_config("${get_original_terragrunt_dir()}/../env.hcl").locals
+
+  environment = local.env.environment
+  name        = "devops-${local.environment}"
+  region      = local.account.region
+
+  emulator_endpoint = get_env("AWS_EMULATOR_ENDPOINT", local.account.emulator_endpoint)
+  emulated          = local.emulator_endpoint != ""
+  account_id        = local.emulated ? get_env("AWS_EMULATOR_ACCOUNT_ID", "123456789012") : local.account.account_id
+
+  state_bucket      = "${local.project}-tfstate-${local.account_id}-${local.region}"
+  state_logs_bucket = "${local.project}-tfstate-logs-${local.account_id}-${local.region}"
+  # Matches the root's state key "${path_relative_to_include()}/terraform.tfstate".
+  state_key_prefix = "live/${local.environment}/"
+
+  default_tags = {
+    Project     = local.project
+    Environment = local.environment
+    ManagedBy   = "terragrunt"
+    Repository  = local.repository
+  }
+}

@@ -1,0 +1,84 @@
+# The ecs component (cluster, frontend-service and queue-worker-service, the token parameter),
+# included by live/<env>/ecs/terragrunt.hcl. Settings: env.hcl `ecs`. Image tags come from the
+# environment (CI sets the commit SHA), never from committed files.
+locals {
+  context = read_terragrunt_config("${get_repo_root()}/live/_common/context.hcl").locals
+  arn     = "${local.context.region}:${local.context.account_id}"
+  # Mock outputs for plans and validation of a fresh environment, before the units it
+  # depends on have state.
+  mock_commands = ["init", "validate", "plan"]
+}
+
+terraform {
+  source = "${get_repo_root()}/modules/ecs"
+}
+
+dependency "vpc" {
+  config_path                             = "${get_terragrunt_dir()}/../vpc"
+  mock_outputs_allowed_terraform_commands = local.mock_commands
+  mock_outputs = {
+    vpc_id             = "vpc-00000000000000000"
+    private_subnet_ids = ["subnet-00000000000000003", "subnet-00000000000000004"]
+  }
+}
+
+dependency "alb" {
+  config_path                             = "${get_terragrunt_dir()}/../alb"
+  mock_outputs_allowed_terraform_commands = local.mock_commands
+  mock_outputs = {
+    security_group_id       = "sg-00000000000000000"
+    target_group_arn        = "arn:aws:elasticloadbalancing:${local.arn}:targetgroup/mock/0123456789abcdef"
+    alb_arn_suffix          = "app/mock/0123456789abcdef"
+    target_group_arn_suffix = "targetgroup/mock/0123456789abcdef"
+  }
+}
+
+dependency "sqs" {
+  config_path                             = "${get_terragrunt_dir()}/../sqs"
+  mock_outputs_allowed_terraform_commands = local.mock_commands
+  mock_outputs = {
+    queue_url  = "https://sqs.${local.context.region}.amazonaws.com/${local.context.account_id}/mock"
+    queue_arn  = "arn:aws:sqs:${local.arn}:mock"
+    queue_name = "mock"
+  }
+}
+
+dependency "s3" {
+  config_path                             = "${get_terragrunt_dir()}/../s3"
+  mock_outputs_allowed_terraform_commands = local.mock_commands
+  mock_outputs = {
+    bucket_name = "mock-bucket"
+    bucket_arn  = "arn:aws:s3:::mock-bucket"
+  }
+}
+
+dependency "ecr" {
+  config_path                             = "${get_terragrunt_dir()}/../ecr"
+  mock_outputs_allowed_terraform_commands = local.mock_commands
+  mock_outputs = {
+    repository_urls = {
+      frontend-service   = "${local.context.account_id}.dkr.ecr.${local.context.region}.amazonaws.com/frontend-service"
+      sqs-puller-service = "${local.context.account_id}.dkr.ecr.${local.context.region}.amazonaws.com/sqs-puller-service"
+    }
+  }
+}
+
+inputs = merge(local.context.env.ecs, {
+  name                    = local.context.name
+  vpc_id                  = dependency.vpc.outputs.vpc_id
+  private_subnet_ids      = dependency.vpc.outputs.private_subnet_ids
+  alb_security_group_id   = dependency.alb.outputs.security_group_id
+  target_group_arn        = dependency.alb.outputs.target_group_arn
+  alb_arn_suffix          = dependency.alb.outputs.alb_arn_suffix
+  target_group_arn_suffix = dependency.alb.outputs.target_group_arn_suffix
+  queue_url               = dependency.sqs.outputs.queue_url
+  queue_arn               = dependency.sqs.outputs.queue_arn
+  queue_name              = dependency.sqs.outputs.queue_name
+  data_bucket_name        = dependency.s3.outputs.bucket_name
+  data_bucket_arn         = dependency.s3.outputs.bucket_arn
+
+  frontend_image_repository = dependency.ecr.outputs.repository_urls["frontend-service"]
+  worker_image_repository   = dependency.ecr.outputs.repository_urls["sqs-puller-service"]
+  frontend_image_tag        = get_env("FRONTEND_IMAGE_TAG", "latest")
+  worker_image_tag          = get_env("WORKER_IMAGE_TAG", "latest")
+})

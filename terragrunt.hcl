@@ -1,0 +1,94 @@
+# Root configuration of every unit under live/<env>/<unit>. Units include it by an explicit
+# path built from get_repo_root(), not find_in_parent_folders(), which would resolve to a file
+# named terragrunt.hcl and make Terragrunt warn about the root-file anti-pattern.
+#
+# It generates backend.tf (S3, one state bucket per account and region, lock files instead of
+# DynamoDB) and provider.tf, and passes the inputs every module takes. What it knows about the
+# environment comes from live/_common/context.hcl (account.hcl + env.hcl of the unit's env).
+
+locals {
+  context  = read_terragrunt_config("${get_repo_root()}/live/_common/context.hcl").locals
+  endpoint = local.context.emulator_endpoint
+
+  # Every service the modules call. The provider rejects names it does not know; a service
+  # missing here would send its calls to real AWS, which the dummy credentials refuse.
+  emulated_services = [
+    "acm", "applicationautoscaling", "autoscaling", "cloudwatch", "ec2", "ecr", "ecs", "elb",
+    "elbv2", "events", "iam", "kms", "logs", "s3", "secretsmanager", "sns", "sqs", "ssm",
+    "sts", "wafv2",
+  ]
+
+  emulated_provider_settings = <<-EOT
+    # Emulator mode: credentials are the dummy ones from the environment.
+    s3_use_path_style           = true
+    skip_credentials_validation = true
+    skip_metadata_api_check     = true
+    skip_region_validation      = true
+
+    endpoints {
+    %{~for service in local.emulated_services}
+      ${service} = "${local.endpoint}"
+    %{~endfor}
+    }
+  EOT
+
+  # The S3 backend (Terraform's and Terragrunt's bootstrap client) in the emulator.
+  emulated_backend = {
+    endpoints                   = { s3 = local.endpoint }
+    use_path_style              = true
+    skip_credentials_validation = true
+    skip_requesting_account_id  = true
+    skip_metadata_api_check     = true
+    skip_region_validation      = true
+    # The emulator serves plain HTTP: a deny-unless-TLS bucket policy would lock the state out.
+    skip_bucket_enforced_tls               = true
+    skip_accesslogging_bucket_enforced_tls = true
+  }
+}
+
+remote_state {
+  backend = "s3"
+  generate = {
+    path      = "backend.tf"
+    if_exists = "overwrite_terragrunt"
+  }
+  config = merge(
+    {
+      bucket       = local.context.state_bucket
+      key          = "${path_relative_to_include()}/terraform.tfstate"
+      region       = local.context.region
+      encrypt      = true
+      use_lockfile = true
+
+      # Read only by `terragrunt backend bootstrap` / --backend-bootstrap, which creates the
+      # bucket versioned, encrypted, public access blocked, TLS-only and access-logged.
+      s3_bucket_tags            = local.context.default_tags
+      accesslogging_bucket_name = local.context.state_logs_bucket
+      accesslogging_bucket_tags = local.context.default_tags
+    },
+    # Emulator settings when emulated (a `cond ? {...} : {}` would not type-check).
+    [for settings in [local.emulated_backend] : settings if local.context.emulated]...
+  )
+}
+
+generate "provider" {
+  path      = "provider.tf"
+  if_exists = "overwrite_terragrunt"
+  contents  = <<-EOF
+    provider "aws" {
+      region              = "${local.context.region}"
+      allowed_account_ids = ["${local.context.account_id}"]
+
+      default_tags {
+        tags = ${jsonencode(local.context.default_tags)}
+      }
+    ${local.context.emulated ? local.emulated_provider_settings : ""}
+    }
+  EOF
+}
+
+inputs = {
+  tags = {
+    Component = basename(get_terragrunt_dir())
+  }
+}
