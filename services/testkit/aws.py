@@ -50,7 +50,7 @@ class Resources:
     def ssm(self) -> Any:
         return client("ssm", self.endpoint)
 
-    def keys(self) -> list[str]:
+    def object_keys(self) -> list[str]:
         keys: list[str] = []
         for page in self.s3().get_paginator("list_objects_v2").paginate(Bucket=self.bucket):
             keys.extend(item["Key"] for item in page.get("Contents", []))
