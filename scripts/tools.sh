@@ -46,7 +46,7 @@ done
 if [ -z "$tf_name" ]; then
   tofu=$bin_dir/tofu
   if [ "$(version_of "$tofu" || true)" != "$OPENTOFU_VERSION" ]; then
-    go_build opentofu github.com/opentofu/opentofu/cmd/tofu "$tofu" "-X main.version=$OPENTOFU_VERSION"
+    go_build opentofu github.com/opentofu/opentofu/cmd/tofu "$tofu" "-X github.com/opentofu/opentofu/version.dev=no"
   fi
   tf_name=tofu tf_version=$OPENTOFU_VERSION tf_path=$tofu
 fi
@@ -104,7 +104,15 @@ if [ -z "$mirror" ]; then
     "github.com/hashicorp/terraform-provider-aws@v$AWS_PROVIDER_VERSION")
   mv "$gopath_bin/terraform-provider-aws" "$mirror/$provider_rel/$provider_bin"
 fi
-ln -sfn "$mirror" "$tools_dir/provider-mirror"
+# The mirror seen by init: real directories (OpenTofu does not follow directory
+# symlinks there) serving the provider binary under both registry host names, so
+# Terraform and OpenTofu resolve `hashicorp/aws` from it alike.
+[ -L "$tools_dir/provider-mirror" ] && rm "$tools_dir/provider-mirror"
+for host in registry.terraform.io registry.opentofu.org; do
+  target_dir=$tools_dir/provider-mirror/$host/${provider_rel#registry.terraform.io/}
+  mkdir -p "$target_dir"
+  ln -sfn "$mirror/$provider_rel/$provider_bin" "$target_dir/$provider_bin"
+done
 
 # --- CLI configuration: init uses the mirror and never the network ------------------
 cat >"$tools_dir/terraform.rc.tmp" <<EOF
@@ -132,4 +140,4 @@ EOF
 log "actionlint $ACTIONLINT_VERSION $actionlint; checkov $CHECKOV_VERSION $bin_dir/checkov"
 echo "terragrunt $TERRAGRUNT_VERSION $terragrunt"
 echo "$tf_name $tf_version $bin_dir/$tf_name"
-echo "hashicorp/aws $AWS_PROVIDER_VERSION $(readlink -f "$tools_dir/provider-mirror")/$provider_rel/$provider_bin"
+echo "hashicorp/aws $AWS_PROVIDER_VERSION $mirror/$provider_rel/$provider_bin"
