@@ -1,11 +1,15 @@
 """The policy gate: checkov (built-in + organisation checks) over module HCL and real plans.
 
     python scripts/policy.py --hcl modules --stack local=live/local [--stack dev=live/dev ...]
+    python scripts/policy.py --plan-json live/dev=<dir of plan JSONs>   # plans made elsewhere (CI)
 
 1. Scans the HCL of every directory given with --hcl (framework terraform).
 2. Plans every unit of every --stack with `terragrunt run --all -- plan` (plan -out, then the
-   JSON of `show -json` via --json-out-dir) against a moto server on loopback, and scans
-   those plan JSONs (framework terraform_plan), where provider default tags are visible.
+   JSON of `show -json` via --json-out-dir) against a moto server on loopback, and scans those
+   plan JSONs (framework terraform_plan), where provider default tags are visible. Plans are
+   scanned per module (the unit's Terraform source, from `terragrunt find --reading`), with
+   that module's HCL as checkov's plan-enrichment root, so a module's inline
+   `checkov:skip=<id>:<reason>` comments hold in its plans too.
 3. Writes, per scan, checkov's JSON, SARIF and JUnit XML under --reports, plus summary.md.
 
 Exits 1 when any check failed or any stack could not be planned, 2 on a usage error.
@@ -20,8 +24,10 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,9 +38,10 @@ if str(REPO_ROOT) not in sys.path:
 from devstack import emulator as emulator_lib  # noqa: E402 - needs the repo root on sys.path
 
 CONFIG_FILE = REPO_ROOT / ".checkov.yaml"
-PLAN_TIMEOUT_S = 900
+PLAN_TIMEOUT_S = 1200
 SCAN_TIMEOUT_S = 600
 CUSTOM_MARK = "_ORG_"  # CKV_ORG_* (Python) and CKV2_ORG_* (graph) checks
+NO_MODULE = "no-local-module"
 
 
 @dataclass
@@ -73,9 +80,13 @@ def _display_path(check: Mapping[str, object]) -> str:
 
 
 def run_checkov(
-    name: str, framework: str, targets: Sequence[Path], reports_dir: Path
+    name: str,
+    framework: str,
+    target_args: Sequence[str],
+    reports_dir: Path,
+    extra_args: Sequence[str] = (),
 ) -> ScanResult:
-    """Scan `targets` with checkov; write json/sarif/junit to reports_dir/name."""
+    """Run checkov on targets (`--directory X` / `--file Y ...`); reports in reports_dir/name."""
     out_dir = reports_dir / name
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path, sarif_path, junit_path = (
@@ -84,8 +95,7 @@ def run_checkov(
         out_dir / "checkov.junit.xml",
     )
     argv = [checkov_binary(), "--config-file", str(CONFIG_FILE), "--framework", framework]
-    for target in targets:
-        argv += ["--directory", str(target)]
+    argv += [*target_args, *extra_args]
     argv += ["-o", "json", "-o", "sarif", "-o", "junitxml"]
     argv += ["--output-file-path", f"{json_path},{sarif_path},{junit_path}"]
     completed = subprocess.run(  # noqa: S603 - argv built from fixed parts and paths
@@ -120,9 +130,9 @@ def run_checkov(
     return result
 
 
-def plan_stack(name: str, stack_dir: Path, plans_dir: Path, env: Mapping[str, str]) -> str:
-    """Plan every unit of a Terragrunt stack; the plan JSONs land in plans_dir. Error or ''."""
-    shutil.rmtree(plans_dir, ignore_errors=True)
+def plan_stack(name: str, stack_dir: Path, json_dir: Path, env: Mapping[str, str]) -> str:
+    """Plan every unit of a Terragrunt stack; the plan JSONs land in json_dir. Error or ''."""
+    shutil.rmtree(json_dir.parent, ignore_errors=True)
     argv = [
         "terragrunt",
         "run",
@@ -131,14 +141,14 @@ def plan_stack(name: str, stack_dir: Path, plans_dir: Path, env: Mapping[str, st
         "--log-level",
         "error",
         "--out-dir",
-        str(plans_dir / "bin"),
+        str(json_dir.parent / "bin"),
         "--json-out-dir",
-        str(plans_dir / "json"),
-        "--",
-        "plan",
-        "-input=false",
-        "-lock=false",
+        str(json_dir),
     ]
+    if env:
+        # The emulator starts empty: create the state bucket the root configuration names.
+        argv.append("--backend-bootstrap")
+    argv += ["--", "plan", "-input=false", "-lock=false"]
     try:
         completed = subprocess.run(  # noqa: S603 - fixed argv
             argv,
@@ -154,20 +164,80 @@ def plan_stack(name: str, stack_dir: Path, plans_dir: Path, env: Mapping[str, st
     if completed.returncode != 0:
         output = (completed.stdout + completed.stderr).strip()[-4000:]
         return f"stack {name}: terragrunt plan failed ({completed.returncode}):\n{output}"
-    if not any((plans_dir / "json").rglob("*.json")):
+    if not any(json_dir.rglob("*.json")):
         return f"stack {name}: no plan JSON produced under {stack_dir}"
     return ""
 
 
+def unit_modules(stack_dir: Path, modules_dir: Path) -> dict[str, str]:
+    """Unit path (relative to the stack) -> name of the modules/<name> it deploys."""
+    completed = subprocess.run(
+        ["terragrunt", "find", "--format", "json", "--reading", "--log-level", "error"],  # noqa: S607
+        cwd=stack_dir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    mapping: dict[str, str] = {}
+    for component in json.loads(completed.stdout or "[]"):
+        if component.get("type") != "unit":
+            continue
+        for read in component.get("reading") or []:
+            path = (stack_dir / read).resolve()
+            if path.is_relative_to(modules_dir):
+                mapping[str(Path(component["path"]))] = path.relative_to(modules_dir).parts[0]
+                break
+    return mapping
+
+
+def group_plans_by_module(
+    stacks: Sequence[tuple[Path, Path]], modules_dir: Path
+) -> dict[str, list[Path]]:
+    """Plan JSON files of (stack dir, JSON dir) pairs, grouped by the module each unit deploys."""
+    groups: dict[str, list[Path]] = defaultdict(list)
+    for stack_dir, json_dir in stacks:
+        modules = unit_modules(stack_dir, modules_dir)
+        for plan in sorted(json_dir.rglob("*.json")):
+            unit = str(plan.parent.relative_to(json_dir))
+            groups[modules.get(unit, NO_MODULE)].append(plan)
+    return dict(groups)
+
+
+def scan_plans(
+    groups: Mapping[str, Sequence[Path]], modules_dir: Path, reports_dir: Path
+) -> list[ScanResult]:
+    """One checkov run per module, enriched from that module's own HCL (its skip comments)."""
+    results = []
+    for module, plans in sorted(groups.items()):
+        targets = ["--file", *map(str, plans)]
+        with tempfile.TemporaryDirectory(prefix=f"policy-{module}-") as enrichment_root:
+            extra: list[str] = []
+            if module != NO_MODULE:
+                # Only the module's own files: its tests/ fixtures reuse resource names.
+                for source in (modules_dir / module).glob("*.tf"):
+                    shutil.copy(source, enrichment_root)
+                extra = ["--repo-root-for-plan-enrichment", enrichment_root]
+            results.append(
+                run_checkov(f"plans/{module}", "terraform_plan", targets, reports_dir, extra)
+            )
+    return results
+
+
 @contextmanager
 def plan_environment(needed: bool) -> Iterator[dict[str, str]]:
-    """Variables for planning: a fresh moto server and dummy credentials (never real AWS)."""
+    """Variables for planning: a fresh moto server and dummy credentials (never real AWS).
+
+    AWS_EMULATOR_ENDPOINT puts every environment of live/ in emulator mode (see
+    live/_common/context.hcl); AWS_ENDPOINT_URL covers any other AWS client.
+    """
     if not needed:
         yield {}
         return
     with emulator_lib.running() as server:
         yield {
             **emulator_lib.EMULATOR_ENV,
+            "AWS_EMULATOR_ENDPOINT": server.endpoint,
             "AWS_ENDPOINT_URL": server.endpoint,
         }
 
@@ -192,13 +262,21 @@ def summary(results: Sequence[ScanResult], plan_errors: Sequence[str]) -> str:
             ]
     for error in plan_errors:
         lines += ["", "## plan error", "", "```", error, "```"]
-    verdict = all(r.ok for r in results) and not plan_errors
+    verdict = results and all(r.ok for r in results) and not plan_errors
     lines += ["", f"Result: {'PASSED' if verdict else 'FAILED'}", ""]
     return "\n".join(lines)
 
 
+def _pairs(specs: Sequence[str], option: str) -> list[tuple[str, str]]:
+    pairs = [tuple(spec.split("=", 1)) for spec in specs]
+    for pair in pairs:
+        if len(pair) != 2 or not all(pair):
+            raise SystemExit(f"{option} takes NAME=DIR, got {'='.join(pair)!r}")
+    return [(pair[0], pair[1]) for pair in pairs]
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument(
         "--hcl", action="append", type=Path, default=[], help="directory of modules (HCL scan)"
     )
@@ -207,53 +285,61 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar="NAME=DIR",
-        help="Terragrunt stack to plan and scan",
+        help="Terragrunt stack to plan (against a moto server) and scan",
+    )
+    parser.add_argument(
+        "--plan-json",
+        action="append",
+        default=[],
+        metavar="STACK_DIR=JSON_DIR",
+        help="scan plan JSONs already made for a stack (--json-out-dir layout)",
+    )
+    parser.add_argument(
+        "--modules-dir",
+        type=Path,
+        default=REPO_ROOT / "modules",
+        help="where units' Terraform sources live (their skip comments apply to plans)",
     )
     parser.add_argument("--reports", type=Path, default=REPO_ROOT / "reports" / "policy")
-    parser.add_argument(
-        "--no-emulator",
-        action="store_true",
-        help="plan without starting a moto server (the stack needs no AWS endpoint)",
-    )
     args = parser.parse_args(argv)
-    if not args.hcl and not args.stack:
-        parser.error("nothing to scan: give --hcl and/or --stack")
+    if not (args.hcl or args.stack or args.plan_json):
+        parser.error("nothing to scan: give --hcl, --stack and/or --plan-json")
     return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    stacks = _pairs(args.stack, "--stack")
+    given_plans = _pairs(args.plan_json, "--plan-json")
     reports_dir: Path = args.reports.resolve()
+    for stale in ("hcl", "plans", "stacks"):
+        shutil.rmtree(reports_dir / stale, ignore_errors=True)
     reports_dir.mkdir(parents=True, exist_ok=True)
     results: list[ScanResult] = []
     plan_errors: list[str] = []
 
-    hcl_dirs = [d.resolve() for d in args.hcl]
-    if hcl_dirs:
-        results.append(run_checkov("hcl", "terraform", hcl_dirs, reports_dir))
+    hcl_targets = [arg for d in args.hcl for arg in ("--directory", str(d.resolve()))]
+    if hcl_targets:
+        results.append(run_checkov("hcl", "terraform", hcl_targets, reports_dir))
 
-    stacks = [spec.split("=", 1) for spec in args.stack]
-    if any(len(spec) != 2 for spec in stacks):
-        print("--stack takes NAME=DIR", file=sys.stderr)
-        return 2
-    planned: list[Path] = []
-    environment = nullcontext({}) if args.no_emulator else plan_environment(bool(stacks))
-    with environment as env:
+    planned = [(Path(stack).resolve(), Path(json_dir).resolve()) for stack, json_dir in given_plans]
+    with plan_environment(bool(stacks)) as env:
         for name, directory in stacks:
-            plans_dir = reports_dir / "plans" / name
-            error = plan_stack(name, Path(directory).resolve(), plans_dir, env)
+            json_dir = reports_dir / "stacks" / name / "json"
+            error = plan_stack(name, Path(directory).resolve(), json_dir, env)
             if error:
                 plan_errors.append(error)
             else:
-                planned.append(plans_dir / "json")
+                planned.append((Path(directory).resolve(), json_dir))
     if planned:
-        results.append(run_checkov("plans", "terraform_plan", planned, reports_dir))
+        modules_dir = args.modules_dir.resolve()
+        results += scan_plans(group_plans_by_module(planned, modules_dir), modules_dir, reports_dir)
 
     text = summary(results, plan_errors)
     (reports_dir / "summary.md").write_text(text, encoding="utf-8")
     print(text)
     print(f"Reports: {reports_dir}")
-    return 0 if all(r.ok for r in results) and not plan_errors else 1
+    return 0 if results and all(r.ok for r in results) and not plan_errors else 1
 
 
 if __name__ == "__main__":
