@@ -121,8 +121,8 @@ def test_plan_covers_every_environment_from_pull_requests_only() -> None:
     # trusts only `...:pull_request` (modules/github-oidc).
     assert "environment" not in job
     text = (GITHUB / "workflows" / "plan.yml").read_text()
-    assert "--json-out-dir" in text
-    assert "--out-dir" in text
+    assert 'ci/plan-environment.sh "$ENVIRONMENT" "$RUNNER_TEMP/plans" "$BASE_SHA"' in text
+    assert '--plans "$RUNNER_TEMP/plans/json/live/$ENVIRONMENT"' in text
     assert "--config-file .checkov.yaml --framework terraform_plan" in text
     assert "python -m ci.plan_comment" in text
     assert "python -m ci.sticky_comment" in text
