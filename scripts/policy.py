@@ -138,6 +138,7 @@ def plan_stack(name: str, stack_dir: Path, json_dir: Path, env: Mapping[str, str
         "run",
         "--all",
         "--non-interactive",
+        "--no-color",
         "--log-level",
         "error",
         "--out-dir",
@@ -148,7 +149,7 @@ def plan_stack(name: str, stack_dir: Path, json_dir: Path, env: Mapping[str, str
     if env:
         # The emulator starts empty: create the state bucket the root configuration names.
         argv.append("--backend-bootstrap")
-    argv += ["--", "plan", "-input=false", "-lock=false"]
+    argv += ["--", "plan", "-input=false", "-lock=false", "-no-color"]
     try:
         completed = subprocess.run(  # noqa: S603 - fixed argv
             argv,
