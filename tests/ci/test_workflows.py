@@ -157,9 +157,20 @@ def test_each_apply_is_guarded_by_its_environment_and_never_cancelled() -> None:
 def test_live_units_read_the_image_tags_the_deploy_sets() -> None:
     apply_env = set(workflow("apply.yml")["jobs"]["apply"]["env"])
     read = set()
-    for path in (REPO_ROOT / "live").rglob("*.hcl") if (REPO_ROOT / "live").is_dir() else []:
+    for path in (REPO_ROOT / "live").rglob("*.hcl"):
         read |= set(re.findall(r'get_env\(\s*"([A-Z_]*IMAGE_TAG)"', path.read_text()))
+    assert read == {"FRONTEND_IMAGE_TAG", "WORKER_IMAGE_TAG"}, f"live/ reads {read}"
     assert read <= apply_env, f"live/ reads {read - apply_env}, which the deploy never sets"
+
+
+def test_deploy_pushes_to_the_repositories_the_ecr_units_create() -> None:
+    apply = (GITHUB / "workflows" / "apply.yml").read_text()
+    assert "for repository in frontend-service sqs-puller-service; do" in apply
+    for env in ("dev", "staging", "prod"):
+        assert (REPO_ROOT / "live" / env / "ecr" / "terragrunt.hcl").is_file()
+        assert (REPO_ROOT / "live" / env / "github-oidc" / "terragrunt.hcl").is_file()
+    assert "working-directory: live/${{ inputs.environment }}/ecr" in apply
+    assert "--filter '!./github-oidc'" in apply
 
 
 def test_setup_tools_takes_every_version_from_versions_env() -> None:
