@@ -73,11 +73,39 @@ serve-worker: venv ## Run the worker (foreground) configured from the environmen
 	cd services/worker && exec python -m worker
 
 bench: venv ## Benchmark frontend and worker against the emulator (bare and with 20 ms latency)
-	@cd services && exec python -m bench
+	@cd services && PYTHONPATH=$(CURDIR) exec python -m bench
 
 # --- Terraform modules (modules/) ------------------------------------------------------
 
 # --- Terragrunt environments and the local stack (live/, devstack/) ------------------------
+LIVE_ENVS := dev staging prod local
+# live/local talks to the emulator of `make up`, always with dummy credentials.
+LOCAL_AWS_ENV := AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing \
+  AWS_ENDPOINT_URL=$${AWS_EMULATOR_ENDPOINT:-http://127.0.0.1:4566}
+LIVE_RUN = $(if $(filter $(ENV),$(LIVE_ENVS)),,$(error ENV must be one of: $(LIVE_ENVS))) \
+  cd live/$(ENV) && $(if $(filter local,$(ENV)),env $(LOCAL_AWS_ENV)) terragrunt
+.PHONY: up down objects plan apply graph test-live
+up: venv tools ## The whole system on 127.0.0.1: emulator :4566, live/local applied, frontend :5000, worker :5001
+	@python -m devstack.stack up
+
+down: venv ## Stop everything `make up` started; remove .local and live/local caches
+	@python -m devstack.stack down
+
+objects: venv ## List the objects the worker wrote to the local data bucket
+	@python -m devstack.stack objects
+
+plan: venv tools ## terragrunt run --all plan in live/$(ENV) (ENV=dev|staging|prod need AWS credentials)
+	@$(LIVE_RUN) run --all --non-interactive -- plan -input=false
+
+apply: venv tools ## terragrunt run --all apply in live/$(ENV), non-interactive (auto-approved)
+	@$(LIVE_RUN) run --all --non-interactive -- apply -input=false
+
+graph: tools ## Dependency graph (DOT) of the units of live/$(ENV)
+	@$(LIVE_RUN) dag graph
+
+test-live: venv tools ## Live tests: hcl fmt/validate, dependency graphs, plans of dev/staging/prod on the emulator, make up end to end
+	@pytest tests/live
+
 
 # --- policy gate and pre-commit (policies/) ------------------------------------------------
 # Stacks under live/ whose every unit the gate plans (against a moto server) and scans.

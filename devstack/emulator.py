@@ -30,6 +30,32 @@ EMULATOR_ENV = {
     "AWS_DEFAULT_REGION": "eu-central-1",
 }
 
+# moto server settings (the server's environment), for `make up` and the tests alike.
+SERVER_SETTINGS = {
+    # Nothing here launches EC2 instances: skip loading the AMI catalogue, which costs
+    # seconds on the first EC2 call of every region (every VPC apply).
+    "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
+}
+
+# moto's default account: the root terragrunt.hcl uses it for any environment in emulator mode.
+ACCOUNT_ID = "123456789012"
+
+
+def terragrunt_env(endpoint: str) -> dict[str, str]:
+    """Environment that runs any live/<env> stack against the emulator at `endpoint`.
+
+    AWS_EMULATOR_ENDPOINT switches the root terragrunt.hcl to emulator mode (provider and S3
+    backend endpoints, the emulator's account); AWS_ENDPOINT_URL sends Terragrunt's own calls
+    (state bucket bootstrap) there too; TG_BACKEND_BOOTSTRAP creates the state bucket.
+    """
+    return {
+        **EMULATOR_ENV,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_EMULATOR_ENDPOINT": endpoint,
+        "AWS_EMULATOR_ACCOUNT_ID": ACCOUNT_ID,
+        "TG_BACKEND_BOOTSTRAP": "true",
+    }
+
 
 @dataclass(frozen=True)
 class Emulator:
@@ -61,7 +87,7 @@ def start(port: int, log_path: Path | None = None) -> Emulator:
     """Start moto server on 127.0.0.1:port and wait until it answers."""
     moto_server = Path(sys.executable).with_name("moto_server")
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - owned by the child
-    env = {**os.environ, **EMULATOR_ENV}
+    env = {**os.environ, **EMULATOR_ENV, **SERVER_SETTINGS}
     process = subprocess.Popen(  # noqa: S603 - fixed argv
         [str(moto_server), "-H", HOST, "-p", str(port)],
         stdout=log,
