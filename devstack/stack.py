@@ -41,6 +41,8 @@ FRONTEND_PORT = 5000
 WORKER_PORT = 5001
 APPLY_TIMEOUT_S = 900.0
 HEALTH_TIMEOUT_S = 60.0
+# The ecs unit's data_prefix (live/_common/ecs.hcl): the worker's DATA_PREFIX in ECS.
+DATA_PREFIX = "messages/"
 # Variables of a parent `make` that must not leak into the nested `make serve-*`.
 _MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
 
@@ -52,13 +54,13 @@ class StackError(RuntimeError):
 class Progress:
     """Prints `[  12.3s] step: message` lines, flushed at once (make shows them live)."""
 
-    def __init__(self, stream: TextIO = sys.stdout) -> None:
+    def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
         self._started = time.monotonic()
 
     def __call__(self, message: str) -> None:
         elapsed = time.monotonic() - self._started
-        print(f"[{elapsed:6.1f}s] {message}", file=self._stream, flush=True)
+        print(f"[{elapsed:6.1f}s] {message}", file=self._stream or sys.stdout, flush=True)
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,12 @@ class StackSettings:
                 # gunicorn_conf.py binds all interfaces (the container); here only loopback.
                 "GUNICORN_CMD_ARGS": f"--bind {processes.HOST}:{service.port}",
             }
-        return {**common, "QUEUE_URL": self.queue_url, "DATA_BUCKET": self.data_bucket}
+        return {
+            **common,
+            "QUEUE_URL": self.queue_url,
+            "DATA_BUCKET": self.data_bucket,
+            "DATA_PREFIX": DATA_PREFIX,
+        }
 
 
 def write_stack_env(settings: StackSettings) -> None:

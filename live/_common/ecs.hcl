@@ -76,6 +76,8 @@ inputs = merge(local.context.env.ecs, {
   queue_name              = dependency.sqs.outputs.queue_name
   data_bucket_name        = dependency.s3.outputs.bucket_name
   data_bucket_arn         = dependency.s3.outputs.bucket_arn
+  # Also DATA_PREFIX of `make up`'s worker (devstack/stack.py).
+  data_prefix = "messages/"
 
   frontend_image_repository = dependency.ecr.outputs.repository_urls["frontend-service"]
   worker_image_repository   = dependency.ecr.outputs.repository_urls["sqs-puller-service"]

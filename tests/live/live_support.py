@@ -24,6 +24,9 @@ REQUIRED_EDGES = {
     ("ecs", "s3"),
     ("ecs", "ecr"),
 }
+# Terragrunt's notice that a dependency without state answered with its mock_outputs: expected
+# when validating or planning a fresh environment, and the only warning tolerated there.
+MOCK_NOTICE = re.compile(r"has no outputs, but mock outputs provided")
 # A terragrunt log line at warning level, whatever the format ("WARN " in the default one).
 WARNING = re.compile(r"^\S*\s*WARN\b|\bWARN\s", re.MULTILINE)
 

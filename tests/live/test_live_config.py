@@ -13,16 +13,13 @@ import pytest
 from live_support import (
     ENVIRONMENTS,
     LIVE,
+    MOCK_NOTICE,
     REPO_ROOT,
     REQUIRED_EDGES,
     terragrunt,
     units,
     warnings_in,
 )
-
-# Terragrunt's notice that a dependency without state answered with its mock_outputs: expected
-# when validating or planning a fresh environment, and the only warning tolerated.
-MOCK_NOTICE = re.compile(r"has no outputs, but mock outputs provided")
 
 UNIT_TEMPLATE = """\
 include "root" {{

@@ -1,0 +1,156 @@
+"""devstack pieces that need no emulator: progress parsing, stack.env, the curl line, and the
+services' environment matching the ECS task definitions."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from live_support import LIVE, REPO_ROOT, terragrunt
+
+from devstack import emulator, processes, stack
+from devstack import terragrunt as tg
+
+
+def test_progress_of_reports_applies_and_waiters() -> None:
+    applied = (
+        "06:01:02.345 STDOUT [alb] tf: Apply complete! Resources: 9 added, 0 changed, 0 destroyed."
+    )
+    waiting = "06:01:12.000 STDOUT [sqs] tf: aws_sqs_queue.dlq: Still creating... [20s elapsed]"
+    assert tg.progress_of(applied) == "alb: applied (9 added, 0 changed, 0 destroyed)"
+    assert tg.progress_of(waiting) == "sqs: aws_sqs_queue.dlq still creating (20s elapsed)"
+    assert tg.progress_of("06:01:02.345 INFO   [vpc] tf: Initializing the backend...") is None
+    assert tg.progress_of("not a terragrunt line") is None
+
+
+def test_progress_prefixes_elapsed_time(capsys: pytest.CaptureFixture[str]) -> None:
+    stack.Progress()("emulator: ready")
+    assert re.fullmatch(r"\[\s*\d+\.\ds\] emulator: ready\n", capsys.readouterr().out)
+
+
+SETTINGS = stack.StackSettings(
+    endpoint="http://127.0.0.1:4566",
+    region="eu-central-1",
+    queue_url="http://127.0.0.1:4566/123456789012/devops-local-messages",
+    dlq_url="http://127.0.0.1:4566/123456789012/devops-local-messages-dlq",
+    data_bucket="devops-local-data-123456789012-eu-central-1",
+    token_parameter="/app/frontend/token",
+)
+
+
+def test_stack_env_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "stack.env"
+    path.write_text(
+        "\n".join(f"{k}={shlex.quote(v)}" for k, v in SETTINGS.stack_env().items()) + "\n",
+        encoding="utf-8",
+    )
+    assert stack.read_stack_env(path) == SETTINGS.stack_env()
+    assert set(SETTINGS.stack_env()) == {
+        "FRONTEND_URL",
+        "AWS_ENDPOINT_URL",
+        "QUEUE_URL",
+        "DLQ_URL",
+        "DATA_BUCKET",
+        "TOKEN_PARAMETER",
+    }
+
+
+def test_stack_env_is_sourceable_by_a_shell(tmp_path: Path) -> None:
+    path = tmp_path / "stack.env"
+    path.write_text(
+        "\n".join(f"{k}={shlex.quote(v)}" for k, v in SETTINGS.stack_env().items()) + "\n",
+        encoding="utf-8",
+    )
+    shown = subprocess.run(
+        ["bash", "-c", f'. {shlex.quote(str(path))} && printf %s "$QUEUE_URL"'],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout == SETTINGS.queue_url
+
+
+def test_curl_command_is_a_valid_request_for_the_frontend() -> None:
+    line = stack.curl_command(
+        "http://127.0.0.1:5000", "s3cr3t", datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    )
+    argv = shlex.split(line)
+    assert argv[:4] == ["curl", "-sS", "-X", "POST"]
+    assert argv[4] == "http://127.0.0.1:5000/"
+    assert "Content-Type: application/json" in argv
+    body = json.loads(argv[argv.index("-d") + 1])
+    assert body["token"] == "s3cr3t"
+    assert body["data"]["email_timestream"] == "2026-01-02T03:04:05Z"
+
+
+def ecs_container_environment() -> dict[str, set[str]]:
+    """The variable names of each container in modules/ecs/main.tf."""
+    text = (REPO_ROOT / "modules" / "ecs" / "main.tf").read_text(encoding="utf-8")
+    names: dict[str, set[str]] = {}
+    for service in ("frontend", "worker"):
+        block = re.search(
+            rf"^    {service} = \{{.*?environment = \{{(?P<env>.*?)\n      \}}", text, re.S | re.M
+        )
+        assert block, f"no environment block for {service} in modules/ecs/main.tf"
+        names[service] = set(re.findall(r"^\s+([A-Z][A-Z0-9_]*)\s*=", block["env"], re.M))
+    return names
+
+
+def test_services_get_the_variables_of_the_ecs_task_definitions() -> None:
+    ecs = ecs_container_environment()
+    local_only = {"AWS_ENDPOINT_URL", "GUNICORN_CMD_ARGS"}
+    assert set(SETTINGS.service_env(stack.FRONTEND)) - local_only == ecs["frontend"]
+    assert set(SETTINGS.service_env(stack.WORKER)) - local_only == ecs["worker"]
+    assert SETTINGS.service_env(stack.FRONTEND)["PORT"] == "5000"
+    assert SETTINGS.service_env(stack.WORKER)["PORT"] == "5001"
+
+
+def test_worker_data_prefix_is_the_ecs_units() -> None:
+    result = terragrunt("render", "--format", "json", cwd=LIVE / "local" / "ecs")
+    assert result.returncode == 0, result.output
+    assert json.loads(result.stdout)["inputs"]["data_prefix"] == stack.DATA_PREFIX
+
+
+def test_services_run_the_make_serve_targets() -> None:
+    assert stack.FRONTEND.argv[-1] == "serve-frontend"
+    assert stack.WORKER.argv[-1] == "serve-worker"
+    makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^serve-frontend:", makefile, re.M)
+    assert re.search(r"^serve-worker:", makefile, re.M)
+
+
+def test_terragrunt_env_puts_any_environment_in_emulator_mode() -> None:
+    env = emulator.terragrunt_env("http://127.0.0.1:4999")
+    assert env["AWS_EMULATOR_ENDPOINT"] == env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4999"
+    assert env["AWS_ACCESS_KEY_ID"] == "testing"
+    assert env["TG_BACKEND_BOOTSTRAP"] == "true"
+
+
+def test_emulator_port_accepts_only_loopback() -> None:
+    assert stack.emulator_port("http://127.0.0.1:4566") == 4566
+    with pytest.raises(stack.StackError):
+        stack.emulator_port("http://example.invalid:4566")
+
+
+def test_stop_group_stops_a_detached_process_tree(tmp_path: Path) -> None:
+    pidfile = tmp_path / "sleeper.pid"
+    pid = processes.start_detached(
+        ["bash", "-c", "sleep 60 & sleep 60; wait"],
+        {"PATH": os.environ["PATH"]},
+        tmp_path / "log",
+        tmp_path,
+        pidfile,
+    )
+    assert processes.read_pid(pidfile) == pid
+    assert processes.wait_until(lambda: processes.owns_group(pid), 5)
+    started = time.monotonic()
+    assert processes.stop_group(pid, timeout=5)
+    assert time.monotonic() - started < 5
+    assert not processes.owns_group(pid)

@@ -1,0 +1,90 @@
+"""dev, staging and prod plan against a moto server: every unit, the units unchanged.
+
+Only environment variables (devstack.emulator.terragrunt_env) put the environments in emulator
+mode; the state backend is the emulator's S3 too, bootstrapped by Terragrunt.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from live_support import (
+    LIVE,
+    MOCK_NOTICE,
+    REMOTE_ENVIRONMENTS,
+    REPO_ROOT,
+    terragrunt,
+    units,
+    warnings_in,
+)
+
+from devstack import emulator as emulator_lib
+
+PLAN_TIMEOUT_S = 900
+
+
+def git_status(path: Path) -> str:
+    return subprocess.run(
+        ["git", "status", "--porcelain", "--", str(path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def resources_with_tags(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        change
+        for change in plan.get("resource_changes", [])
+        if isinstance((change["change"].get("after") or {}).get("tags_all"), dict)
+    ]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("environment", REMOTE_ENVIRONMENTS)
+def test_environment_plans_against_the_emulator(
+    environment: str, emulator: emulator_lib.Emulator, tmp_path: Path
+) -> None:
+    before = git_status(LIVE)
+    json_dir = tmp_path / "json"
+    result = terragrunt(
+        "run",
+        "--all",
+        "--non-interactive",
+        "--json-out-dir",
+        str(json_dir),
+        "--",
+        "plan",
+        "-input=false",
+        cwd=LIVE / environment,
+        env=emulator_lib.terragrunt_env(emulator.endpoint),
+        timeout=PLAN_TIMEOUT_S,
+    )
+    assert result.returncode == 0, result.output[-6000:]
+    unexpected = [line for line in warnings_in(result.output) if not MOCK_NOTICE.search(line)]
+    assert not unexpected, unexpected
+
+    plans = {
+        path.parent.relative_to(json_dir).as_posix(): json.loads(path.read_text(encoding="utf-8"))
+        for path in json_dir.rglob("*.json")
+    }
+    assert set(plans) == units(environment)
+    for unit, plan in plans.items():
+        creates = [c for c in plan["resource_changes"] if "create" in c["change"]["actions"]]
+        assert creates, f"{environment}/{unit} plans to create nothing"
+        tagged = resources_with_tags(plan)
+        assert tagged, f"{environment}/{unit} has no tagged resource"
+        for change in tagged:
+            tags = change["change"]["after"]["tags_all"]
+            assert tags["Environment"] == environment, change["address"]
+            assert tags["Project"] == "ingest-pipeline", change["address"]
+            assert tags["ManagedBy"] == "terragrunt", change["address"]
+            assert tags["Component"] == unit, change["address"]
+
+    # The environment's units are untouched (only ignored caches were written).
+    assert git_status(LIVE) == before

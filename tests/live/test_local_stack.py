@@ -1,0 +1,118 @@
+"""End to end: `make up`, the printed curl, the object in the bucket, `make down`.
+
+Uses the fixed local ports of the stack (4566, 5000, 5001): they must be free when it starts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from live_support import LIVE, REPO_ROOT, warnings_in
+
+from devstack import emulator as emulator_lib
+from devstack import processes, stack
+
+PORTS = (4566, stack.FRONTEND_PORT, stack.WORKER_PORT)
+UP_TIMEOUT_S = 900
+OBJECT_TIMEOUT_S = 60
+
+
+def make(target: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"AWS_EMULATOR_ENDPOINT", "MAKEFLAGS"}}
+    return subprocess.run(
+        ["make", "--no-print-directory", target],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def stack_lifecycle() -> Iterator[None]:
+    busy = [port for port in PORTS if processes.listening(port)]
+    if busy:
+        pytest.fail(f"ports {busy} are in use: stop what uses them (`make down`?) and rerun")
+    try:
+        yield
+    finally:
+        make("down", timeout=120)
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("stack_lifecycle")
+def test_make_up_curl_object_make_down() -> None:
+    started = time.monotonic()
+    up = make("up", timeout=UP_TIMEOUT_S)
+    up_seconds = time.monotonic() - started
+    assert up.returncode == 0, up.stdout[-6000:] + up.stderr[-3000:]
+    print(f"make up (fresh stack): {up_seconds:.1f}s")
+    assert "emulator: ready" in up.stdout
+    assert "frontend: healthy" in up.stdout
+    assert "worker: healthy" in up.stdout
+    applied_log = (REPO_ROOT / ".local" / "terragrunt.log").read_text(encoding="utf-8")
+    assert not warnings_in(applied_log), warnings_in(applied_log)
+
+    values = stack.read_stack_env()
+    assert values["FRONTEND_URL"] == "http://127.0.0.1:5000"
+    assert values["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4566"
+    for key in ("QUEUE_URL", "DLQ_URL", "DATA_BUCKET", "TOKEN_PARAMETER"):
+        assert values[key], key
+
+    # The printed command, pasted as is.
+    curl_lines = [
+        line.strip() for line in up.stdout.splitlines() if line.strip().startswith("curl ")
+    ]
+    assert len(curl_lines) == 1, up.stdout
+    response = subprocess.run(
+        ["bash", "-c", curl_lines[0]], capture_output=True, text=True, timeout=30, check=True
+    )
+    message_id = json.loads(response.stdout)["message_id"]
+    assert message_id
+
+    s3 = boto3.client(
+        "s3",
+        region_name="eu-central-1",
+        endpoint_url=values["AWS_ENDPOINT_URL"],
+        aws_access_key_id=emulator_lib.EMULATOR_ENV["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=emulator_lib.EMULATOR_ENV["AWS_SECRET_ACCESS_KEY"],
+    )
+    keys: list[str] = []
+    assert processes.wait_until(
+        lambda: bool(
+            keys.extend(
+                item["Key"]
+                for item in s3.list_objects_v2(Bucket=values["DATA_BUCKET"]).get("Contents", [])
+            )
+            or keys
+        ),
+        OBJECT_TIMEOUT_S,
+        interval=0.5,
+    ), "the worker wrote nothing to the data bucket"
+    body = s3.get_object(Bucket=values["DATA_BUCKET"], Key=keys[0])["Body"].read().decode()
+    assert "hello from make up" in body
+
+    listed = make("objects", timeout=60)
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    assert keys[0] in listed.stdout
+
+    # Running it again while up is harmless and quick.
+    started = time.monotonic()
+    again = make("up", timeout=120)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "stack: already up" in again.stdout
+    assert time.monotonic() - started < 30
+
+    down = make("down", timeout=120)
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert not [port for port in PORTS if processes.listening(port)]
+    assert not (REPO_ROOT / ".local").exists()
+    assert not list((LIVE / "local").rglob(".terragrunt-cache"))
