@@ -52,7 +52,7 @@ run "roles_trust_only_this_repository" {
 }
 
 run "plan_role_writes_only_lock_files" {
-  command = apply
+  command = plan
 
   assert {
     condition = one([
@@ -77,7 +77,7 @@ run "plan_role_writes_only_lock_files" {
 }
 
 run "deploy_role_cannot_touch_the_ci_roles" {
-  command = apply
+  command = plan
 
   assert {
     condition = one([
@@ -95,7 +95,7 @@ run "deploy_role_cannot_touch_the_ci_roles" {
 }
 
 run "main_branch_and_lock_table_and_kms" {
-  command = apply
+  command = plan
 
   variables {
     deploy_from_main_branch = true
