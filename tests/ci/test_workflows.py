@@ -161,6 +161,10 @@ def test_live_units_read_the_image_tags_the_deploy_sets() -> None:
         read |= set(re.findall(r'get_env\(\s*"([A-Z_]*IMAGE_TAG)"', path.read_text()))
     assert read == {"FRONTEND_IMAGE_TAG", "WORKER_IMAGE_TAG"}, f"live/ reads {read}"
     assert read <= apply_env, f"live/ reads {read - apply_env}, which the deploy never sets"
+    plan_env = workflow("plan.yml")["jobs"]["plan"]["env"]
+    assert {name: plan_env[name] for name in read} == dict.fromkeys(
+        read, "${{ github.event.pull_request.base.sha }}"
+    ), "plans use the tags main deployed, so they show no image swap"
 
 
 def test_deploy_pushes_to_the_repositories_the_ecr_units_create() -> None:
