@@ -67,6 +67,9 @@ class FaultProxy:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes: without TCP_NODELAY, Nagle
+            # plus the client's delayed ACK would add ~40 ms to every response.
+            disable_nagle_algorithm = True
             upstream: http.client.HTTPConnection | None = None
 
             def log_message(self, format: str, *args: object) -> None:
@@ -126,7 +129,8 @@ class FaultProxy:
                         self.upstream.close()
                         self.upstream = None
                         if attempt == 2:
-                            raise
+                            self._reply(502, b"", "text/plain")  # upstream gone
+                            return
                 self.send_response(response.status)
                 for key, value in response.getheaders():
                     if key.lower() not in _HOP_BY_HOP and key.lower() != "content-length":
@@ -134,6 +138,12 @@ class FaultProxy:
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+
+            def handle(self) -> None:
+                try:
+                    super().handle()
+                except (BrokenPipeError, ConnectionResetError):
+                    return  # the client gave up (timeout or shutdown); nothing to answer
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward  # noqa: N815 - http.server names
 
