@@ -29,7 +29,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 README = Path(__file__).resolve().parents[2] / ".github" / "README.md"
 EXAMPLE_START = "<!-- example-comment:start -->\n"
 EXAMPLE_END = "<!-- example-comment:end -->\n"
-EXAMPLE_COMMIT = "0123456789abcdef0123456789abcdef01234567"
+EXAMPLE_COMMIT = "c0ffee" * 6 + "c0ff"
 EXAMPLE_ARTIFACT_URL = "https://github.com/acme/ingest-pipeline/actions/runs/42/artifacts/7"
 HOSTILE_KEY = "evil`key</code></summary></details><details>|@octocat"
 
@@ -96,7 +96,7 @@ terraform {
 provider "aws" {
   region                      = "eu-central-1"
   access_key                  = "fixture"
-  secret_key                  = "fixture"
+  secret_key                  = "fixture" # pragma: allowlist secret
   skip_credentials_validation = true
   skip_requesting_account_id  = true
   skip_metadata_api_check     = true

@@ -17,7 +17,7 @@ from ci.policy_results import PolicyCheck
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PLANS = FIXTURES / "plans" / "dev"
-COMMIT = "0123456789abcdef0123456789abcdef01234567"
+COMMIT = "c0ffee" * 6 + "c0ff"
 ARTIFACT = "https://github.com/acme/ingest-pipeline/actions/runs/42"
 HOSTILE_KEY = "evil`key</code></summary></details><details>|@octocat"
 

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.integration
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENVIRONMENT = "dev"
-COMMIT = "0123456789abcdef0123456789abcdef01234567"
+COMMIT = "c0ffee" * 6 + "c0ff"
 ARTIFACT = "https://github.com/acme/ingest-pipeline/actions/runs/42/artifacts/7"
 PLAN_LINE = re.compile(
     r"\[live/dev/([\w-]+)\] tf: Plan: (?:\d+ to import, )?(\d+) to add, (\d+) to change, "
