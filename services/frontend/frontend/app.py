@@ -72,11 +72,12 @@ def create_app(
         )
         return response
 
-    @app.get("/")
+    # No automatic OPTIONS: every method but GET (and its HEAD) and POST is a 405.
+    @app.get("/", provide_automatic_options=False)
     def health() -> Any:
         return jsonify(status="healthy")
 
-    @app.post("/")
+    @app.post("/", provide_automatic_options=False)
     def submit() -> Any:
         try:
             if request.mimetype != "application/json":

@@ -287,7 +287,7 @@ def test_json_content_type_with_charset_is_accepted(client: FlaskClient) -> None
     assert response.status_code == 202
 
 
-@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "OPTIONS"])
 def test_other_methods_are_405_json(client: FlaskClient, method: str) -> None:
     response = client.open("/", method=method, json={"token": TOKEN, "data": VALID_DATA})
     assert response.status_code == 405
