@@ -131,3 +131,25 @@ def test_affected_plan_with_no_changes_plans_nothing_and_says_so(
     comment = plan_comment.render(ENVIRONMENT, [], checks, commit=COMMIT, artifact_url=ARTIFACT)
     assert "No units are affected" in comment
     assert "✅ passes policy" in comment
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["../etc", "out"], "invalid environment name"),
+        (["Dev", "out"], "invalid environment name"),
+        (["nosuch", "out"], "no such environment"),
+        (["dev"], "usage"),
+    ],
+)
+def test_plan_script_refuses_bad_arguments(argv: list[str], message: str, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(REPO_ROOT / "ci" / "plan-environment.sh"), *argv],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
