@@ -301,3 +301,49 @@ def test_non_plan_json_is_refused(tmp_path: Path) -> None:
     (tmp_path / "unit" / "tfplan.json").write_text('{"resource_changes": []}')
     with pytest.raises(plan_summary.PlanFormatError, match="format_version"):
         plan_summary.load_unit_plans(tmp_path)
+
+
+def test_imports_forgets_reads_and_outputs_are_summarized() -> None:
+    plan = plan_summary.summarize(
+        "unit",
+        {
+            "format_version": "1.2",
+            "resource_changes": [
+                {
+                    "address": "a.imported",
+                    "change": {"actions": ["no-op"], "importing": {"id": "x"}},
+                },
+                {"address": "a.forgotten", "change": {"actions": ["forget"]}},
+                {"address": "data.a.read", "change": {"actions": ["read"]}},
+                {"address": "a.same", "change": {"actions": ["no-op"]}},
+                {"address": "a.swap", "change": {"actions": ["create", "delete"]}},
+            ],
+            "output_changes": {
+                "changed": {"actions": ["update"]},
+                "same": {"actions": ["no-op"]},
+            },
+        },
+    )
+    assert (plan.to_add, plan.to_change, plan.to_destroy) == (1, 0, 1)
+    assert (plan.to_replace, plan.to_import, plan.to_forget) == (1, 1, 1)
+    assert [change.address for change in plan.listed_changes] == [
+        "a.imported",
+        "a.forgotten",
+        "a.swap",
+    ]
+    assert plan.output_changes == 1
+    comment = plan_comment.render("dev", [plan], [], commit=COMMIT, artifact_url=ARTIFACT)
+    assert "1 to add, 0 to change, 1 to destroy (1 replaced), 1 to import, 1 to forget" in comment
+    assert "no-op (import)" in comment
+    assert "1 output value(s) change." in comment
+
+
+def test_unknown_actions_are_refused() -> None:
+    with pytest.raises(plan_summary.PlanFormatError, match="unknown action"):
+        plan_summary.summarize(
+            "unit",
+            {
+                "format_version": "1.2",
+                "resource_changes": [{"address": "a.b", "change": {"actions": ["explode"]}}],
+            },
+        )
