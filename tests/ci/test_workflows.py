@@ -134,6 +134,7 @@ def test_deploy_applies_dev_then_staging_then_prod_from_main() -> None:
     assert on["push"]["branches"] == ["main"]
     assert "workflow_dispatch" in on
     jobs = deploy["jobs"]
+    assert jobs["build"]["if"] == "github.ref == 'refs/heads/main'"
     assert jobs["dev"]["needs"] == "build"
     assert jobs["staging"]["needs"] == "dev"
     assert jobs["prod"]["needs"] == "staging"
