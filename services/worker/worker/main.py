@@ -84,8 +84,11 @@ def run(config: Config) -> int:
         sys.stderr.write(f"worker: cannot listen on port {config.port}: {error.strerror}\n")
         return 2
 
+    received: list[str] = []
+
     def request_stop(signum: int, _frame: FrameType | None) -> None:
-        logger.info("stop requested", extra={"signal": signal.Signals(signum).name})
+        # Only flag it: logging from a signal handler can re-enter a stream write.
+        received.append(signal.Signals(signum).name)
         stop.set()
 
     signal.signal(signal.SIGTERM, request_stop)
@@ -102,6 +105,7 @@ def run(config: Config) -> int:
             stop.set()
             _exit(1)
 
+    logger.info("stop requested", extra={"signal": received[0] if received else None})
     abandoned = wait_for_in_flight(pollers, threads, config.shutdown_timeout_seconds)
     server.shutdown()
     logger.info("worker stopped", extra={"abandoned": abandoned})
