@@ -25,7 +25,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -130,8 +129,14 @@ def run_checkov(
     return result
 
 
-def plan_stack(name: str, stack_dir: Path, json_dir: Path, env: Mapping[str, str]) -> str:
-    """Plan every unit of a Terragrunt stack; the plan JSONs land in json_dir. Error or ''."""
+def plan_stack(
+    name: str, stack_dir: Path, json_dir: Path, download_dir: Path, env: Mapping[str, str]
+) -> str:
+    """Plan every unit of a Terragrunt stack; the plan JSONs land in json_dir. Error or ''.
+
+    A fresh download dir per run: a unit's cached working directory would otherwise keep the
+    backend settings of an earlier emulator (another port) and refuse to initialise.
+    """
     shutil.rmtree(json_dir.parent, ignore_errors=True)
     argv = [
         "terragrunt",
@@ -141,15 +146,18 @@ def plan_stack(name: str, stack_dir: Path, json_dir: Path, env: Mapping[str, str
         "--no-color",
         "--log-level",
         "error",
+        "--download-dir",
+        str(download_dir),
         "--out-dir",
         str(json_dir.parent / "bin"),
         "--json-out-dir",
         str(json_dir),
+        "--",
+        "plan",
+        "-input=false",
+        "-lock=false",
+        "-no-color",
     ]
-    if env:
-        # The emulator starts empty: create the state bucket the root configuration names.
-        argv.append("--backend-bootstrap")
-    argv += ["--", "plan", "-input=false", "-lock=false", "-no-color"]
     try:
         completed = subprocess.run(  # noqa: S603 - fixed argv
             argv,
@@ -163,15 +171,14 @@ def plan_stack(name: str, stack_dir: Path, json_dir: Path, env: Mapping[str, str
     except subprocess.TimeoutExpired:
         return f"stack {name}: terragrunt plan timed out after {PLAN_TIMEOUT_S}s"
     if completed.returncode != 0:
-        output = (completed.stdout + completed.stderr).strip()[-4000:]
+        # Terragrunt logs the failing units' errors on stderr, the plans on stdout.
+        output = (completed.stderr.strip() or completed.stdout.strip())[-3000:]
         return f"stack {name}: terragrunt plan failed ({completed.returncode}):\n{output}"
-    if not any(json_dir.rglob("*.json")):
-        return f"stack {name}: no plan JSON produced under {stack_dir}"
     return ""
 
 
-def unit_modules(stack_dir: Path, modules_dir: Path) -> dict[str, str]:
-    """Unit path (relative to the stack) -> name of the modules/<name> it deploys."""
+def stack_units(stack_dir: Path, modules_dir: Path) -> dict[str, str]:
+    """Every unit of a stack (path relative to it) -> the modules/<name> it deploys."""
     completed = subprocess.run(
         ["terragrunt", "find", "--format", "json", "--reading", "--log-level", "error"],  # noqa: S607
         cwd=stack_dir,
@@ -180,38 +187,51 @@ def unit_modules(stack_dir: Path, modules_dir: Path) -> dict[str, str]:
         timeout=120,
         check=True,
     )
-    mapping: dict[str, str] = {}
+    units: dict[str, str] = {}
     for component in json.loads(completed.stdout or "[]"):
         if component.get("type") != "unit":
             continue
+        unit = Path(component["path"]).as_posix()
+        units[unit] = NO_MODULE
         for read in component.get("reading") or []:
             path = (stack_dir / read).resolve()
             if path.is_relative_to(modules_dir):
-                mapping[str(Path(component["path"]))] = path.relative_to(modules_dir).parts[0]
+                units[unit] = path.relative_to(modules_dir).parts[0]
                 break
-    return mapping
+    return units
 
 
-def group_plans_by_module(
-    stacks: Sequence[tuple[Path, Path]], modules_dir: Path
-) -> dict[str, list[Path]]:
-    """Plan JSON files of (stack dir, JSON dir) pairs, grouped by the module each unit deploys."""
-    groups: dict[str, list[Path]] = defaultdict(list)
-    for stack_dir, json_dir in stacks:
-        modules = unit_modules(stack_dir, modules_dir)
-        for plan in sorted(json_dir.rglob("*.json")):
-            unit = str(plan.parent.relative_to(json_dir))
-            groups[modules.get(unit, NO_MODULE)].append(plan)
-    return dict(groups)
+def collect_plans(
+    stacks: Sequence[tuple[str, Path, Path]], modules_dir: Path, plans_dir: Path
+) -> tuple[dict[str, Path], list[str]]:
+    """Copy each unit's plan JSON to plans_dir/<module>/input/<stack>/<unit>/tfplan.json.
+
+    One directory per module, so the scanned plans are kept next to that module's reports.
+    Returns module -> input dir, and an error per unit without a plan.
+    """
+    inputs: dict[str, Path] = {}
+    errors = []
+    for name, stack_dir, json_dir in stacks:
+        for unit, module in sorted(stack_units(stack_dir, modules_dir).items()):
+            plan = json_dir / unit / "tfplan.json"
+            if not plan.is_file():
+                errors.append(f"stack {name}: unit {unit} produced no plan JSON")
+                continue
+            inputs[module] = plans_dir / module / "input"
+            target = inputs[module] / name / unit / "tfplan.json"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(plan, target)
+    return inputs, errors
 
 
 def scan_plans(
-    groups: Mapping[str, Sequence[Path]], modules_dir: Path, reports_dir: Path
+    inputs: Mapping[str, Path], modules_dir: Path, reports_dir: Path
 ) -> list[ScanResult]:
     """One checkov run per module, enriched from that module's own HCL (its skip comments)."""
     results = []
-    for module, plans in sorted(groups.items()):
-        targets = ["--file", *map(str, plans)]
+    for module, input_dir in sorted(inputs.items()):
+        # --file, not --directory: checkov applies plan enrichment only to files given so.
+        targets = ["--file", *map(str, sorted(input_dir.rglob("tfplan.json")))]
         with tempfile.TemporaryDirectory(prefix=f"policy-{module}-") as enrichment_root:
             extra: list[str] = []
             if module != NO_MODULE:
@@ -229,18 +249,15 @@ def scan_plans(
 def plan_environment(needed: bool) -> Iterator[dict[str, str]]:
     """Variables for planning: a fresh moto server and dummy credentials (never real AWS).
 
-    AWS_EMULATOR_ENDPOINT puts every environment of live/ in emulator mode (see
-    live/_common/context.hcl); AWS_ENDPOINT_URL covers any other AWS client.
+    devstack's terragrunt_env puts every environment of live/ in emulator mode (provider and
+    state backend endpoints, the emulator's account; see live/_common/context.hcl) and has
+    Terragrunt bootstrap the state bucket in the empty emulator.
     """
     if not needed:
         yield {}
         return
     with emulator_lib.running() as server:
-        yield {
-            **emulator_lib.EMULATOR_ENV,
-            "AWS_EMULATOR_ENDPOINT": server.endpoint,
-            "AWS_ENDPOINT_URL": server.endpoint,
-        }
+        yield emulator_lib.terragrunt_env(server.endpoint)
 
 
 def summary(results: Sequence[ScanResult], plan_errors: Sequence[str]) -> str:
@@ -323,18 +340,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if hcl_targets:
         results.append(run_checkov("hcl", "terraform", hcl_targets, reports_dir))
 
-    planned = [(Path(stack).resolve(), Path(json_dir).resolve()) for stack, json_dir in given_plans]
-    with plan_environment(bool(stacks)) as env:
+    modules_dir = args.modules_dir.resolve()
+    planned = [
+        (Path(stack).name, Path(stack).resolve(), Path(json_dir).resolve())
+        for stack, json_dir in given_plans
+    ]
+    with plan_environment(bool(stacks)) as env, tempfile.TemporaryDirectory() as downloads:
         for name, directory in stacks:
             json_dir = reports_dir / "stacks" / name / "json"
-            error = plan_stack(name, Path(directory).resolve(), json_dir, env)
+            download_dir = Path(downloads) / name
+            error = plan_stack(name, Path(directory).resolve(), json_dir, download_dir, env)
             if error:
                 plan_errors.append(error)
             else:
-                planned.append((Path(directory).resolve(), json_dir))
+                planned.append((name, Path(directory).resolve(), json_dir))
     if planned:
-        modules_dir = args.modules_dir.resolve()
-        results += scan_plans(group_plans_by_module(planned, modules_dir), modules_dir, reports_dir)
+        inputs, missing = collect_plans(planned, modules_dir, reports_dir / "plans")
+        plan_errors += missing
+        results += scan_plans(inputs, modules_dir, reports_dir)
 
     text = summary(results, plan_errors)
     (reports_dir / "summary.md").write_text(text, encoding="utf-8")
