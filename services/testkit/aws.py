@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -40,15 +40,23 @@ class Resources:
     bucket: str
     token_parameter: str
     token: str
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def sqs(self) -> Any:
-        return client("sqs", self.endpoint)
+        return self._client("sqs")
 
     def s3(self) -> Any:
-        return client("s3", self.endpoint)
+        return self._client("s3")
 
     def ssm(self) -> Any:
-        return client("ssm", self.endpoint)
+        return self._client("ssm")
+
+    def _client(self, service: str) -> Any:
+        # Created once: building a boto3 client costs tens of milliseconds of CPU,
+        # which would distort tight polling loops (and the benchmark).
+        if service not in self._clients:
+            self._clients[service] = client(service, self.endpoint)
+        return self._clients[service]
 
     def object_keys(self) -> list[str]:
         keys: list[str] = []
