@@ -67,3 +67,15 @@ def test_invalid_settings_name_the_variable(env: dict[str, str], reason: str) ->
         load(env)
     assert reason in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_default_worst_case_batch_fits_the_infrastructure_visibility_timeout() -> None:
+    # README rule: visibility >= 2 x attempts x (connect + read) + 10; live/ uses 60 s.
+    config = load(REQUIRED)
+    worst_case = (
+        2
+        * config.aws_max_attempts
+        * (config.aws_connect_timeout_seconds + config.aws_read_timeout_seconds)
+        + 10
+    )
+    assert worst_case <= 60

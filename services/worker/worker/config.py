@@ -37,7 +37,7 @@ class Config:
     # SIGTERM -> exit budget; ECS kills at 30 s, the issue asks for 10 s.
     shutdown_timeout_seconds: float = 8.0
     aws_connect_timeout_seconds: float = 2.0
-    aws_read_timeout_seconds: float = 10.0
+    aws_read_timeout_seconds: float = 5.0
     aws_max_attempts: int = 3
 
 
@@ -111,6 +111,6 @@ def load(env: Mapping[str, str]) -> Config:
         health_max_age_seconds=_number(env, "HEALTH_MAX_AGE_SECONDS", 90.0, 1.0, 3600.0),
         shutdown_timeout_seconds=_number(env, "SHUTDOWN_TIMEOUT_SECONDS", 8.0, 0.5, 25.0),
         aws_connect_timeout_seconds=_number(env, "AWS_CONNECT_TIMEOUT_SECONDS", 2.0, 0.1, 60.0),
-        aws_read_timeout_seconds=_number(env, "AWS_READ_TIMEOUT_SECONDS", 10.0, 0.1, 60.0),
+        aws_read_timeout_seconds=_number(env, "AWS_READ_TIMEOUT_SECONDS", 5.0, 0.1, 60.0),
         aws_max_attempts=_integer(env, "AWS_MAX_ATTEMPTS", 3, 1, 10),
     )
