@@ -42,12 +42,8 @@ lock: ## Regenerate requirements-dev.txt from requirements-dev.in
 .PHONY: test lint fmt test-tools
 test: lint test-tools test-services test-modules test-live policy test-ci ## Every check the project has (what CI runs)
 
-lint: venv tools ## Linters and formatters only
-	@ruff check .
-	@ruff format --check .
-	@terraform_fmt_dirs=$$(git ls-files -- '*.tf' '*.tftest.hcl' | xargs -r -n1 dirname | sort -u); \
-	  [ -z "$$terraform_fmt_dirs" ] || $(TG_TF_PATH) fmt -check -recursive .
-	@terragrunt hcl fmt --check --log-level error
+lint: venv tools ## Linters and formatters: every pre-commit hook on every file (.pre-commit-config.yaml)
+	@pre-commit run --all-files --show-diff-on-failure
 
 fmt: venv tools ## Format Python, Terraform and Terragrunt files in place
 	@ruff format .
