@@ -50,7 +50,7 @@ class ScanResult:
     name: str
     framework: str
     passed: int = 0
-    skipped: int = 0
+    skipped: list[dict[str, str]] = field(default_factory=list)
     failed: list[dict[str, str]] = field(default_factory=list)
     custom_passed: int = 0
     error: str = ""
@@ -76,6 +76,20 @@ def _reports(payload: object) -> list[dict[str, object]]:
 def _display_path(check: Mapping[str, object]) -> str:
     path = Path(str(check.get("file_abs_path") or check["file_path"]))
     return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+
+
+def _brief(check: Mapping[str, object]) -> dict[str, str]:
+    check_result = check.get("check_result")
+    reason = check_result.get("suppress_comment") if isinstance(check_result, dict) else None
+    lines = check.get("file_line_range")
+    first_line = lines[0] if isinstance(lines, list) and lines else 0
+    return {
+        "check_id": str(check["check_id"]),
+        "check_name": str(check["check_name"]),
+        "resource": str(check.get("resource_address") or check["resource"]),
+        "file": f"{_display_path(check)}:{first_line}",
+        "reason": str(reason or ""),
+    }
 
 
 def run_checkov(
@@ -116,16 +130,8 @@ def run_checkov(
         passed = results.get("passed_checks", [])
         result.passed += len(passed)
         result.custom_passed += sum(1 for c in passed if CUSTOM_MARK in c["check_id"])
-        result.skipped += len(results.get("skipped_checks", []))
-        result.failed += [
-            {
-                "check_id": check["check_id"],
-                "check_name": check["check_name"],
-                "resource": check.get("resource_address") or check["resource"],
-                "file": f"{_display_path(check)}:{check['file_line_range'][0]}",
-            }
-            for check in results.get("failed_checks", [])
-        ]
+        result.skipped += map(_brief, results.get("skipped_checks", []))
+        result.failed += map(_brief, results.get("failed_checks", []))
     return result
 
 
@@ -267,7 +273,7 @@ def summary(results: Sequence[ScanResult], plan_errors: Sequence[str]) -> str:
     for res in results:
         lines.append(
             f"| {res.name} | {res.framework} | {res.passed} | {len(res.failed)} "
-            f"| {res.skipped} | {res.custom_passed} |"
+            f"| {len(res.skipped)} | {res.custom_passed} |"
         )
     for res in results:
         if res.error:
@@ -278,6 +284,9 @@ def summary(results: Sequence[ScanResult], plan_errors: Sequence[str]) -> str:
                 f"- {c['check_id']} {c['resource']} ({c['file']}): {c['check_name']}"
                 for c in res.failed
             ]
+        if res.skipped:
+            lines += ["", f"## {res.name}: skipped checks (with their reasons)", ""]
+            lines += [f"- {c['check_id']} {c['resource']}: {c['reason']}" for c in res.skipped]
     for error in plan_errors:
         lines += ["", "## plan error", "", "```", error, "```"]
     verdict = results and all(r.ok for r in results) and not plan_errors
@@ -285,12 +294,14 @@ def summary(results: Sequence[ScanResult], plan_errors: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def _pairs(specs: Sequence[str], option: str) -> list[tuple[str, str]]:
-    pairs = [tuple(spec.split("=", 1)) for spec in specs]
-    for pair in pairs:
-        if len(pair) != 2 or not all(pair):
-            raise SystemExit(f"{option} takes NAME=DIR, got {'='.join(pair)!r}")
-    return [(pair[0], pair[1]) for pair in pairs]
+def _pairs(parser: argparse.ArgumentParser, specs: Sequence[str]) -> list[tuple[str, str]]:
+    pairs = []
+    for spec in specs:
+        left, _, right = spec.partition("=")
+        if not left or not right:
+            parser.error(f"expected NAME=DIR, got {spec!r}")
+        pairs.append((left, right))
+    return pairs
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -322,13 +333,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not (args.hcl or args.stack or args.plan_json):
         parser.error("nothing to scan: give --hcl, --stack and/or --plan-json")
+    args.stack = _pairs(parser, args.stack)
+    args.plan_json = _pairs(parser, args.plan_json)
     return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    stacks = _pairs(args.stack, "--stack")
-    given_plans = _pairs(args.plan_json, "--plan-json")
+    stacks, given_plans = args.stack, args.plan_json
     reports_dir: Path = args.reports.resolve()
     for stale in ("hcl", "plans", "stacks"):
         shutil.rmtree(reports_dir / stale, ignore_errors=True)
