@@ -1,0 +1,125 @@
+# Real prerequisites of the ecs module for its tests: a VPC with two private subnets, an ALB
+# with an ip target group and its security group, a queue, a bucket and a KMS key. Plain
+# resources on purpose, so the ecs test does not depend on the other modules.
+terraform {
+  required_providers {
+    aws = {
+      source = "hashicorp/aws"
+    }
+  }
+}
+
+variable "name" {
+  description = "Name prefix of the test resources."
+  type        = string
+}
+
+data "aws_availability_zones" "available" {
+  state = "available"
+}
+
+resource "aws_vpc" "this" {
+  cidr_block = "10.42.0.0/16"
+}
+
+resource "aws_subnet" "private" {
+  count             = 2
+  vpc_id            = aws_vpc.this.id
+  cidr_block        = cidrsubnet(aws_vpc.this.cidr_block, 8, count.index)
+  availability_zone = data.aws_availability_zones.available.names[count.index]
+}
+
+resource "aws_security_group" "alb" {
+  name        = "${var.name}-alb"
+  description = "test ALB"
+  vpc_id      = aws_vpc.this.id
+}
+
+resource "aws_lb" "this" {
+  name               = "${var.name}-alb"
+  internal           = true
+  load_balancer_type = "application"
+  security_groups    = [aws_security_group.alb.id]
+  subnets            = aws_subnet.private[*].id
+}
+
+resource "aws_lb_target_group" "frontend" {
+  name        = "${var.name}-frontend"
+  port        = 5000
+  protocol    = "HTTP"
+  target_type = "ip"
+  vpc_id      = aws_vpc.this.id
+}
+
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.this.arn
+  port              = 80
+  protocol          = "HTTP"
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.frontend.arn
+  }
+}
+
+resource "aws_sqs_queue" "this" {
+  name = "${var.name}-queue"
+}
+
+resource "aws_s3_bucket" "data" {
+  bucket        = "${var.name}-data"
+  force_destroy = true
+}
+
+resource "aws_kms_key" "this" {
+  description             = "${var.name} test key"
+  deletion_window_in_days = 7
+}
+
+output "vpc_id" {
+  value = aws_vpc.this.id
+}
+
+output "private_subnet_ids" {
+  value = aws_subnet.private[*].id
+}
+
+output "alb_security_group_id" {
+  value = aws_security_group.alb.id
+}
+
+output "target_group_arn" {
+  value = aws_lb_target_group.frontend.arn
+}
+
+output "alb_arn_suffix" {
+  value = aws_lb.this.arn_suffix
+}
+
+output "target_group_arn_suffix" {
+  value = aws_lb_target_group.frontend.arn_suffix
+}
+
+output "queue_url" {
+  value = aws_sqs_queue.this.url
+}
+
+output "queue_arn" {
+  value = aws_sqs_queue.this.arn
+}
+
+output "queue_name" {
+  value = aws_sqs_queue.this.name
+}
+
+output "bucket_name" {
+  value = aws_s3_bucket.data.bucket
+}
+
+output "bucket_arn" {
+  value = aws_s3_bucket.data.arn
+}
+
+output "kms_key_arn" {
+  value = aws_kms_key.this.arn
+}

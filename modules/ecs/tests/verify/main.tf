@@ -1,0 +1,65 @@
+# Reads back from the emulator what the ecs module created, independently of the module's own
+# state: the security group rules as AWS holds them, and the token value in SSM (which the
+# module must never keep). This run's state lives in memory and is discarded after the test.
+terraform {
+  required_providers {
+    aws = {
+      source = "hashicorp/aws"
+    }
+  }
+}
+
+variable "token_parameter_name" {
+  description = "The parameter the ecs module created."
+  type        = string
+}
+
+variable "security_group_ids" {
+  description = "Security groups to read the rules of, by service."
+  type        = map(string)
+}
+
+data "aws_ssm_parameter" "token" {
+  name            = var.token_parameter_name
+  with_decryption = true
+}
+
+data "aws_vpc_security_group_rules" "service" {
+  for_each = var.security_group_ids
+
+  filter {
+    name   = "group-id"
+    values = [each.value]
+  }
+}
+
+data "aws_vpc_security_group_rule" "service" {
+  for_each = toset(flatten([for rules in data.aws_vpc_security_group_rules.service : rules.ids]))
+
+  security_group_rule_id = each.value
+}
+
+output "token_value" {
+  value     = data.aws_ssm_parameter.token.value
+  sensitive = true
+}
+
+output "token_type" {
+  value = data.aws_ssm_parameter.token.type
+}
+
+output "rules" {
+  description = "Rules by service: is_egress, ip_protocol, from_port, to_port, cidr_ipv4, referenced_security_group_id."
+  value = {
+    for service, rules in data.aws_vpc_security_group_rules.service : service => [
+      for id in rules.ids : {
+        is_egress                    = data.aws_vpc_security_group_rule.service[id].is_egress
+        ip_protocol                  = data.aws_vpc_security_group_rule.service[id].ip_protocol
+        from_port                    = data.aws_vpc_security_group_rule.service[id].from_port
+        to_port                      = data.aws_vpc_security_group_rule.service[id].to_port
+        cidr_ipv4                    = data.aws_vpc_security_group_rule.service[id].cidr_ipv4
+        referenced_security_group_id = data.aws_vpc_security_group_rule.service[id].referenced_security_group_id
+      }
+    ]
+  }
+}
