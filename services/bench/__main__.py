@@ -207,7 +207,7 @@ def main() -> None:
     print(
         f"bench: {CLIENT_THREADS} client threads, {POSTS} POSTs per case, "
         f"{WORKER_MESSAGES} worker / {NAIVE_WORKER_MESSAGES} naive-loop messages, "
-        f"{os.cpu_count()} CPUs"
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other load skews figures)"
     )
     all_results: dict[str, dict[str, float]] = {}
     with emulator_lib.running() as server:
