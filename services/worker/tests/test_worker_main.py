@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from devstack.emulator import free_port
+
+pytestmark = pytest.mark.integration
 
 WORKER_DIR = Path(__file__).resolve().parents[1]
 BASE_ENV = {
