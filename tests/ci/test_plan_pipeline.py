@@ -29,6 +29,7 @@ PLAN_LINE = re.compile(
     r"\[live/dev/([\w-]+)\] tf: Plan: (?:\d+ to import, )?(\d+) to add, (\d+) to change, "
     r"(\d+) to destroy"
 )
+NO_CHANGES_LINE = re.compile(r"\[live/dev/([\w-]+)\] tf: No changes\.")
 
 
 def run_pipeline(
@@ -98,6 +99,7 @@ def test_full_plan_of_dev_renders_every_unit_with_terraforms_counts(
     plans = {unit.unit: unit for unit in plan_summary.load_unit_plans(json_dir)}
     assert set(plans) == dev_units()
     terraform_counts = {m[1]: (int(m[2]), int(m[3]), int(m[4])) for m in PLAN_LINE.finditer(log)}
+    terraform_counts |= {m[1]: (0, 0, 0) for m in NO_CHANGES_LINE.finditer(log)}
     assert set(terraform_counts) == set(plans)
     for unit, counts in terraform_counts.items():
         ours = plans[unit]
