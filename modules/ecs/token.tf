@@ -3,6 +3,14 @@
 # write-only argument value_wo: the value exists during the apply only, never in the plan,
 # the state or any file. Terraform writes it on creation and whenever token_version changes;
 # otherwise the parameter is never touched, so a value rotated out of band survives.
+#
+# An update of the parameter itself always sends a value, and with value_wo the provider has
+# one only when value_wo_version changes (else PutParameter fails on an empty value). The one
+# updatable argument that can change without a rotation is the KMS key: a new key replaces
+# the parameter, i.e. re-encrypts it with a freshly generated token.
+resource "terraform_data" "token_kms_key" {
+  input = coalesce(var.token_kms_key_arn, "alias/aws/ssm")
+}
 ephemeral "aws_secretsmanager_random_password" "token" {
   password_length     = var.token_length
   exclude_punctuation = true
@@ -19,4 +27,8 @@ resource "aws_ssm_parameter" "token" {
   value_wo_version = var.token_version
 
   tags = var.tags
+
+  lifecycle {
+    replace_triggered_by = [terraform_data.token_kms_key]
+  }
 }

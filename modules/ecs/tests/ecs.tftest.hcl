@@ -12,6 +12,22 @@ variables {
   tags                      = { Project = "ingest-pipeline", Environment = "test", ManagedBy = "terraform" }
 }
 
+# moto 5.2.5 implements no Application Auto Scaling ListTagsForResource, which provider 5.100
+# calls after every RegisterScalableTarget (it answers 500, retried until timeout). The two
+# scalable targets are therefore not sent to the emulator: their configured arguments
+# (resource_id, min/max capacity) are still evaluated and asserted below, and the scaling
+# policies attached to them are applied for real.
+# Declared for the whole file: every run that plans the module must skip them.
+override_resource {
+  target = aws_appautoscaling_target.frontend
+  values = { arn = "arn:aws:application-autoscaling:eu-central-1:123456789012:scalable-target/frontend-test" }
+}
+
+override_resource {
+  target = aws_appautoscaling_target.worker
+  values = { arn = "arn:aws:application-autoscaling:eu-central-1:123456789012:scalable-target/worker-test" }
+}
+
 run "setup" {
   module {
     source = "./tests/setup"
@@ -35,21 +51,6 @@ run "apply" {
     queue_name              = run.setup.queue_name
     data_bucket_name        = run.setup.bucket_name
     data_bucket_arn         = run.setup.bucket_arn
-  }
-
-  # moto 5.2.5 implements no Application Auto Scaling ListTagsForResource, which provider 5.100
-  # calls after every RegisterScalableTarget (it answers 500, retried until timeout). The two
-  # scalable targets are therefore not sent to the emulator: their configured arguments
-  # (resource_id, min/max capacity) are still evaluated and asserted below, and the scaling
-  # policies attached to them are applied for real.
-  override_resource {
-    target = aws_appautoscaling_target.frontend
-    values = { arn = "arn:aws:application-autoscaling:eu-central-1:123456789012:scalable-target/frontend-test" }
-  }
-
-  override_resource {
-    target = aws_appautoscaling_target.worker
-    values = { arn = "arn:aws:application-autoscaling:eu-central-1:123456789012:scalable-target/worker-test" }
   }
 
   # --- cluster, services, networking
@@ -318,3 +319,119 @@ run "read_back" {
     error_message = "AWS must hold exactly one egress rule per task security group: TCP 443."
   }
 }
+
+run "rotate_token" {
+  variables {
+    vpc_id                  = run.setup.vpc_id
+    private_subnet_ids      = run.setup.private_subnet_ids
+    alb_security_group_id   = run.setup.alb_security_group_id
+    target_group_arn        = run.setup.target_group_arn
+    alb_arn_suffix          = run.setup.alb_arn_suffix
+    target_group_arn_suffix = run.setup.target_group_arn_suffix
+    queue_url               = run.setup.queue_url
+    queue_arn               = run.setup.queue_arn
+    queue_name              = run.setup.queue_name
+    data_bucket_name        = run.setup.bucket_name
+    data_bucket_arn         = run.setup.bucket_arn
+    token_version           = 2
+  }
+
+  assert {
+    condition     = aws_ssm_parameter.token.value_wo_version == 2 && nonsensitive(aws_ssm_parameter.token.value == null || aws_ssm_parameter.token.value == "")
+    error_message = "Rotation writes a new version and still keeps no value in state."
+  }
+}
+
+run "read_back_rotated" {
+  module {
+    source = "./tests/verify"
+  }
+
+  variables {
+    token_parameter_name = run.rotate_token.token_parameter_name
+    security_group_ids   = {}
+  }
+
+  assert {
+    condition     = can(regex("^[A-Za-z0-9]{48}$", nonsensitive(output.token_value))) && nonsensitive(output.token_value != run.read_back.token_value)
+    error_message = "Bumping token_version must write a new token to SSM."
+  }
+}
+
+run "kms_and_exec" {
+  variables {
+    vpc_id                  = run.setup.vpc_id
+    private_subnet_ids      = run.setup.private_subnet_ids
+    alb_security_group_id   = run.setup.alb_security_group_id
+    target_group_arn        = run.setup.target_group_arn
+    alb_arn_suffix          = run.setup.alb_arn_suffix
+    target_group_arn_suffix = run.setup.target_group_arn_suffix
+    queue_url               = run.setup.queue_url
+    queue_arn               = run.setup.queue_arn
+    queue_name              = run.setup.queue_name
+    data_bucket_name        = run.setup.bucket_name
+    data_bucket_arn         = run.setup.bucket_arn
+    queue_kms_key_arn       = run.setup.kms_key_arn
+    data_bucket_kms_key_arn = run.setup.kms_key_arn
+    token_kms_key_arn       = run.setup.kms_key_arn
+    enable_execute_command  = true
+    token_version           = 2
+  }
+
+  assert {
+    condition = (
+      toset(flatten([for s in jsondecode(aws_iam_role_policy.frontend_task.policy).Statement : s.Resource if s.Sid == "EncryptQueueMessages" || s.Sid == "DecryptToken"])) == toset([run.setup.kms_key_arn]) &&
+      one([for s in jsondecode(aws_iam_role_policy.frontend_task.policy).Statement : s if s.Sid == "DecryptToken"]).Condition.StringEquals["kms:ViaService"] == "ssm.eu-central-1.amazonaws.com"
+    )
+    error_message = "With KMS keys, the frontend may use exactly the given key: to decrypt the token (via SSM) and encrypt queue messages."
+  }
+
+  assert {
+    condition = (
+      toset(flatten([for s in jsondecode(aws_iam_role_policy.worker_task.policy).Statement : s.Resource if s.Sid == "DecryptQueueMessages" || s.Sid == "EncryptDataObjects"])) == toset([run.setup.kms_key_arn]) &&
+      toset(one([for s in jsondecode(aws_iam_role_policy.worker_task.policy).Statement : s if s.Sid == "EncryptDataObjects"]).Action) == toset(["kms:GenerateDataKey", "kms:Decrypt"])
+    )
+    error_message = "With KMS keys, the worker may use exactly the given key: to decrypt queue messages and encrypt data objects."
+  }
+
+  assert {
+    condition = (
+      aws_ecs_service.frontend.enable_execute_command && aws_ecs_service.worker.enable_execute_command &&
+      alltrue([for doc in [aws_iam_role_policy.frontend_task, aws_iam_role_policy.worker_task] :
+        one([for s in jsondecode(doc.policy).Statement : s if s.Sid == "EcsExec"]).Resource == "*" &&
+        alltrue([for a in one([for s in jsondecode(doc.policy).Statement : s if s.Sid == "EcsExec"]).Action : startswith(a, "ssmmessages:")])
+      ])
+    )
+    error_message = "ECS Exec, when enabled, adds only the ssmmessages channel actions to the task roles."
+  }
+
+  assert {
+    condition     = aws_ssm_parameter.token.key_id == run.setup.kms_key_arn && nonsensitive(aws_ssm_parameter.token.value == null || aws_ssm_parameter.token.value == "")
+    error_message = "The token parameter must use the given KMS key."
+  }
+}
+
+run "rejects_root_user_and_bad_sizes" {
+  command = plan
+
+  variables {
+    vpc_id                  = run.setup.vpc_id
+    private_subnet_ids      = run.setup.private_subnet_ids
+    alb_security_group_id   = run.setup.alb_security_group_id
+    target_group_arn        = run.setup.target_group_arn
+    alb_arn_suffix          = run.setup.alb_arn_suffix
+    target_group_arn_suffix = run.setup.target_group_arn_suffix
+    queue_url               = run.setup.queue_url
+    queue_arn               = run.setup.queue_arn
+    queue_name              = run.setup.queue_name
+    data_bucket_name        = run.setup.bucket_name
+    data_bucket_arn         = run.setup.bucket_arn
+    container_user          = "0:0"
+    worker_min_count        = 0
+    frontend_memory         = 4096
+    log_retention_days      = 0
+  }
+
+  expect_failures = [var.container_user, var.worker_min_count, var.frontend_memory, var.log_retention_days]
+}
+
