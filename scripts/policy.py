@@ -286,7 +286,10 @@ def summary(results: Sequence[ScanResult], plan_errors: Sequence[str]) -> str:
             ]
         if res.skipped:
             lines += ["", f"## {res.name}: skipped checks (with their reasons)", ""]
-            lines += [f"- {c['check_id']} {c['resource']}: {c['reason']}" for c in res.skipped]
+            lines += [
+                f"- {c['check_id']} {c['resource']} ({c['file']}): {c['reason']}"
+                for c in res.skipped
+            ]
     for error in plan_errors:
         lines += ["", "## plan error", "", "```", error, "```"]
     verdict = results and all(r.ok for r in results) and not plan_errors
