@@ -73,21 +73,29 @@ def _reports(payload: object) -> list[dict[str, object]]:
     return [item for item in items if isinstance(item, dict)]
 
 
-def _display_path(check: Mapping[str, object]) -> str:
-    path = Path(str(check.get("file_abs_path") or check["file_path"]))
-    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+def _location(check: Mapping[str, object]) -> str:
+    """Where a result points: the file and line, and for an enriched plan result the plan."""
+    lines = check.get("file_line_range")
+    first_line = lines[0] if isinstance(lines, list) and lines else 0
+    scanned = Path(str(check.get("file_abs_path") or check["file_path"]))
+    shown = (
+        str(scanned.relative_to(REPO_ROOT)) if scanned.is_relative_to(REPO_ROOT) else str(scanned)
+    )
+    reported = str(check["file_path"])
+    if shown.endswith(reported.lstrip("/")):
+        return f"{shown}:{first_line}"
+    # Plan enrichment: checkov reports the module's file and lines of the planned resource.
+    return f"{reported.lstrip('/')}:{first_line} in {shown}"
 
 
 def _brief(check: Mapping[str, object]) -> dict[str, str]:
     check_result = check.get("check_result")
     reason = check_result.get("suppress_comment") if isinstance(check_result, dict) else None
-    lines = check.get("file_line_range")
-    first_line = lines[0] if isinstance(lines, list) and lines else 0
     return {
         "check_id": str(check["check_id"]),
         "check_name": str(check["check_name"]),
         "resource": str(check.get("resource_address") or check["resource"]),
-        "file": f"{_display_path(check)}:{first_line}",
+        "file": _location(check),
         "reason": str(reason or ""),
     }
 
