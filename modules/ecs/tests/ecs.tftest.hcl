@@ -434,4 +434,3 @@ run "rejects_root_user_and_bad_sizes" {
 
   expect_failures = [var.container_user, var.worker_min_count, var.frontend_memory, var.log_retention_days]
 }
-
