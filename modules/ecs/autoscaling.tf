@@ -5,6 +5,8 @@
 # at the target in both directions with AWS-managed alarms; step scaling would need our own
 # alarms and step tables to approximate the same proportional behaviour.
 resource "aws_appautoscaling_target" "frontend" {
+  count = var.enable_autoscaling ? 1 : 0
+
   service_namespace  = "ecs"
   scalable_dimension = "ecs:service:DesiredCount"
   resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.frontend.name}"
@@ -13,11 +15,13 @@ resource "aws_appautoscaling_target" "frontend" {
 }
 
 resource "aws_appautoscaling_policy" "frontend_cpu" {
+  count = var.enable_autoscaling ? 1 : 0
+
   name               = "${var.name}-${local.frontend_name}-cpu"
   policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.frontend.service_namespace
-  scalable_dimension = aws_appautoscaling_target.frontend.scalable_dimension
-  resource_id        = aws_appautoscaling_target.frontend.resource_id
+  service_namespace  = aws_appautoscaling_target.frontend[0].service_namespace
+  scalable_dimension = aws_appautoscaling_target.frontend[0].scalable_dimension
+  resource_id        = aws_appautoscaling_target.frontend[0].resource_id
 
   target_tracking_scaling_policy_configuration {
     target_value       = var.frontend_cpu_target
@@ -31,11 +35,13 @@ resource "aws_appautoscaling_policy" "frontend_cpu" {
 }
 
 resource "aws_appautoscaling_policy" "frontend_requests" {
+  count = var.enable_autoscaling ? 1 : 0
+
   name               = "${var.name}-${local.frontend_name}-requests"
   policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.frontend.service_namespace
-  scalable_dimension = aws_appautoscaling_target.frontend.scalable_dimension
-  resource_id        = aws_appautoscaling_target.frontend.resource_id
+  service_namespace  = aws_appautoscaling_target.frontend[0].service_namespace
+  scalable_dimension = aws_appautoscaling_target.frontend[0].scalable_dimension
+  resource_id        = aws_appautoscaling_target.frontend[0].resource_id
 
   target_tracking_scaling_policy_configuration {
     target_value       = var.frontend_requests_per_target
@@ -50,6 +56,8 @@ resource "aws_appautoscaling_policy" "frontend_requests" {
 }
 
 resource "aws_appautoscaling_target" "worker" {
+  count = var.enable_autoscaling ? 1 : 0
+
   service_namespace  = "ecs"
   scalable_dimension = "ecs:service:DesiredCount"
   resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.worker.name}"
@@ -58,11 +66,13 @@ resource "aws_appautoscaling_target" "worker" {
 }
 
 resource "aws_appautoscaling_policy" "worker_backlog" {
+  count = var.enable_autoscaling ? 1 : 0
+
   name               = "${var.name}-${local.worker_name}-backlog-per-task"
   policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.worker.service_namespace
-  scalable_dimension = aws_appautoscaling_target.worker.scalable_dimension
-  resource_id        = aws_appautoscaling_target.worker.resource_id
+  service_namespace  = aws_appautoscaling_target.worker[0].service_namespace
+  scalable_dimension = aws_appautoscaling_target.worker[0].scalable_dimension
+  resource_id        = aws_appautoscaling_target.worker[0].resource_id
 
   target_tracking_scaling_policy_configuration {
     target_value       = var.worker_backlog_per_task_target

@@ -296,6 +296,12 @@ variable "worker_max_count" {
   }
 }
 
+variable "enable_autoscaling" {
+  description = "Manage the services' task counts with Application Auto Scaling (the policies below). False keeps the counts at frontend_desired_count and worker_min_count; meant for emulators without Application Auto Scaling tagging, not for AWS."
+  type        = bool
+  default     = true
+}
+
 variable "worker_backlog_per_task_target" {
   description = "Target of visible messages per running worker task (ApproximateNumberOfMessagesVisible / RunningTaskCount): roughly the messages one task processes within the acceptable latency."
   type        = number
@@ -407,13 +413,13 @@ variable "log_kms_key_arn" {
 }
 
 variable "container_insights" {
-  description = "Enable Container Insights on the cluster. The worker's backlog-per-task scaling divides by Container Insights' RunningTaskCount, so it must stay enabled."
+  description = "Enable Container Insights on the cluster. The worker's backlog-per-task scaling divides by Container Insights' RunningTaskCount, so it may be false only with enable_autoscaling = false."
   type        = bool
   default     = true
 
   validation {
-    condition     = var.container_insights
-    error_message = "container_insights must be true: the worker scales on ApproximateNumberOfMessagesVisible / ECS/ContainerInsights RunningTaskCount."
+    condition     = var.container_insights || !var.enable_autoscaling
+    error_message = "container_insights must be true while enable_autoscaling is: the worker scales on ApproximateNumberOfMessagesVisible / ECS/ContainerInsights RunningTaskCount."
   }
 }
 

@@ -19,12 +19,12 @@ variables {
 # policies attached to them are applied for real.
 # Declared for the whole file: every run that plans the module must skip them.
 override_resource {
-  target = aws_appautoscaling_target.frontend
+  target = aws_appautoscaling_target.frontend[0]
   values = { arn = "arn:aws:application-autoscaling:eu-central-1:123456789012:scalable-target/frontend-test" }
 }
 
 override_resource {
-  target = aws_appautoscaling_target.worker
+  target = aws_appautoscaling_target.worker[0]
   values = { arn = "arn:aws:application-autoscaling:eu-central-1:123456789012:scalable-target/worker-test" }
 }
 
@@ -254,27 +254,27 @@ run "apply" {
   # --- autoscaling
   assert {
     condition = (
-      aws_appautoscaling_target.frontend.min_capacity >= 1 && aws_appautoscaling_target.worker.min_capacity >= 1 &&
-      aws_appautoscaling_target.frontend.resource_id == "service/ecs-test-cluster/frontend-service" &&
-      aws_appautoscaling_target.worker.resource_id == "service/ecs-test-cluster/queue-worker-service"
+      aws_appautoscaling_target.frontend[0].min_capacity >= 1 && aws_appautoscaling_target.worker[0].min_capacity >= 1 &&
+      aws_appautoscaling_target.frontend[0].resource_id == "service/ecs-test-cluster/frontend-service" &&
+      aws_appautoscaling_target.worker[0].resource_id == "service/ecs-test-cluster/queue-worker-service"
     )
     error_message = "Both services must autoscale with a minimum of at least one task."
   }
 
   assert {
     condition = (
-      one(aws_appautoscaling_policy.frontend_requests.target_tracking_scaling_policy_configuration[0].predefined_metric_specification).resource_label ==
+      one(aws_appautoscaling_policy.frontend_requests[0].target_tracking_scaling_policy_configuration[0].predefined_metric_specification).resource_label ==
       "${run.setup.alb_arn_suffix}/${run.setup.target_group_arn_suffix}" &&
-      one(aws_appautoscaling_policy.frontend_cpu.target_tracking_scaling_policy_configuration[0].predefined_metric_specification).predefined_metric_type == "ECSServiceAverageCPUUtilization"
+      one(aws_appautoscaling_policy.frontend_cpu[0].target_tracking_scaling_policy_configuration[0].predefined_metric_specification).predefined_metric_type == "ECSServiceAverageCPUUtilization"
     )
     error_message = "The frontend must scale on CPU and on ALB requests per target of its target group."
   }
 
   assert {
     condition = (
-      one([for m in aws_appautoscaling_policy.worker_backlog.target_tracking_scaling_policy_configuration[0].customized_metric_specification[0].metrics : m if m.return_data]).expression == "visible / tasks" &&
-      one([for m in aws_appautoscaling_policy.worker_backlog.target_tracking_scaling_policy_configuration[0].customized_metric_specification[0].metrics : m if m.id == "visible"]).metric_stat[0].metric[0].metric_name == "ApproximateNumberOfMessagesVisible" &&
-      aws_appautoscaling_policy.worker_backlog.target_tracking_scaling_policy_configuration[0].target_value == 100
+      one([for m in aws_appautoscaling_policy.worker_backlog[0].target_tracking_scaling_policy_configuration[0].customized_metric_specification[0].metrics : m if m.return_data]).expression == "visible / tasks" &&
+      one([for m in aws_appautoscaling_policy.worker_backlog[0].target_tracking_scaling_policy_configuration[0].customized_metric_specification[0].metrics : m if m.id == "visible"]).metric_stat[0].metric[0].metric_name == "ApproximateNumberOfMessagesVisible" &&
+      aws_appautoscaling_policy.worker_backlog[0].target_tracking_scaling_policy_configuration[0].target_value == 100
     )
     error_message = "The worker must scale on visible messages per running task."
   }
@@ -411,6 +411,36 @@ run "kms_and_exec" {
   }
 }
 
+run "without_autoscaling" {
+  command = plan
+
+  variables {
+    vpc_id                  = run.setup.vpc_id
+    private_subnet_ids      = run.setup.private_subnet_ids
+    alb_security_group_id   = run.setup.alb_security_group_id
+    target_group_arn        = run.setup.target_group_arn
+    alb_arn_suffix          = run.setup.alb_arn_suffix
+    target_group_arn_suffix = run.setup.target_group_arn_suffix
+    queue_url               = run.setup.queue_url
+    queue_arn               = run.setup.queue_arn
+    queue_name              = run.setup.queue_name
+    data_bucket_name        = run.setup.bucket_name
+    data_bucket_arn         = run.setup.bucket_arn
+    token_version           = 2
+    enable_autoscaling      = false
+    container_insights      = false
+  }
+
+  assert {
+    condition = (
+      length(aws_appautoscaling_target.frontend) + length(aws_appautoscaling_target.worker) == 0 &&
+      length(aws_appautoscaling_policy.frontend_cpu) + length(aws_appautoscaling_policy.frontend_requests) + length(aws_appautoscaling_policy.worker_backlog) == 0 &&
+      one([for s in aws_ecs_cluster.this.setting : s.value if s.name == "containerInsights"]) == "disabled"
+    )
+    error_message = "enable_autoscaling = false must remove every scaling target and policy (and then allows Container Insights off)."
+  }
+}
+
 run "rejects_root_user_and_bad_sizes" {
   command = plan
 
@@ -430,7 +460,8 @@ run "rejects_root_user_and_bad_sizes" {
     worker_min_count        = 0
     frontend_memory         = 4096
     log_retention_days      = 0
+    container_insights      = false
   }
 
-  expect_failures = [var.container_user, var.worker_min_count, var.frontend_memory, var.log_retention_days]
+  expect_failures = [var.container_user, var.worker_min_count, var.frontend_memory, var.log_retention_days, var.container_insights]
 }
