@@ -297,7 +297,7 @@ variable "worker_max_count" {
 }
 
 variable "enable_autoscaling" {
-  description = "Manage the services' task counts with Application Auto Scaling (the policies below). False keeps the counts at frontend_desired_count and worker_min_count; meant for emulators without Application Auto Scaling tagging, not for AWS."
+  description = "Manage the services' task counts with Application Auto Scaling (CPU, request and backlog target tracking). False keeps the counts at frontend_desired_count and worker_min_count; meant for emulators without Application Auto Scaling tagging, not for AWS."
   type        = bool
   default     = true
 }
