@@ -17,6 +17,7 @@ NAME = "IAM Allow statements name resource ARNs, not `*` (except actions without
 RESOURCE_WILDCARD_ACTIONS = frozenset(
     {
         "ecr:GetAuthorizationToken",
+        "secretsmanager:GetRandomPassword",
         "cloudwatch:PutMetricData",
         "xray:PutTraceSegments",
         "xray:PutTelemetryRecords",
