@@ -24,6 +24,8 @@ locals {
     skip_credentials_validation = true
     skip_metadata_api_check     = true
     skip_region_validation      = true
+    # An API the emulator lacks fails in seconds instead of retrying for minutes.
+    max_retries = 3
 
     endpoints {
     %{~for service in local.emulated_services}

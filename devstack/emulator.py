@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HOST = "127.0.0.1"
+REPO_ROOT = Path(__file__).resolve().parents[1]
 READY_TIMEOUT_S = 30.0
 
 # Dummy credentials: the emulator accepts any, and real ones must never be used.
@@ -85,11 +86,12 @@ def is_ready(endpoint: str) -> bool:
 
 def start(port: int, log_path: Path | None = None) -> Emulator:
     """Start moto server on 127.0.0.1:port and wait until it answers."""
-    moto_server = Path(sys.executable).with_name("moto_server")
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - owned by the child
     env = {**os.environ, **EMULATOR_ENV, **SERVER_SETTINGS}
+    # moto_server with the provider-compatibility fixes of devstack/moto_server.py.
     process = subprocess.Popen(  # noqa: S603 - fixed argv
-        [str(moto_server), "-H", HOST, "-p", str(port)],
+        [sys.executable, "-m", "devstack.moto_server", "-H", HOST, "-p", str(port)],
+        cwd=REPO_ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
         env=env,

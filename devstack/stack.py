@@ -114,7 +114,7 @@ def aws_env(url: str) -> dict[str, str]:
     """The process environment with dummy credentials and every AWS call sent to `url`."""
     base = {k: v for k, v in os.environ.items() if k not in _MAKE_VARIABLES}
     base.pop("AWS_PROFILE", None)
-    return {**base, **emulator.terragrunt_env(url)}
+    return terragrunt.without_plugin_cache({**base, **emulator.terragrunt_env(url)}, LOCAL_DIR)
 
 
 # --- steps of `up` ---------------------------------------------------------------------------
@@ -138,6 +138,8 @@ def ensure_emulator(url: str, report: Callable[[str], None]) -> None:
 
 
 def apply_infrastructure(env: Mapping[str, str], report: Callable[[str], None]) -> None:
+    report("infrastructure: state bucket (terragrunt init of live/local/s3, backend bootstrap)")
+    terragrunt.init_unit(STACK_DIR / "s3", env)
     report("infrastructure: terragrunt run --all apply in live/local (log .local/terragrunt.log)")
     with open(LOCAL_DIR / "terragrunt.log", "a", encoding="utf-8") as log:
         terragrunt.run_all(
@@ -314,9 +316,9 @@ def print_ready(settings: StackSettings, report: Callable[[str], None]) -> None:
 
 def up(report: Callable[[str], None]) -> int:
     url = endpoint()
+    LOCAL_DIR.mkdir(exist_ok=True)
     env = aws_env(url)
     region = env["AWS_REGION"]
-    LOCAL_DIR.mkdir(exist_ok=True)
     if is_up(url):
         report("stack: already up")
         values = read_stack_env()
@@ -343,10 +345,13 @@ def up(report: Callable[[str], None]) -> int:
 # --- down and objects ------------------------------------------------------------------------
 
 
-def local_state_paths() -> list[Path]:
+def remove_local_state() -> None:
     """Terragrunt caches and lock files of live/local (its state lived in the emulator)."""
-    found = [*STACK_DIR.rglob(".terragrunt-cache"), *STACK_DIR.rglob(".terraform.lock.hcl")]
-    return sorted({p for p in found if p.exists()})
+    for cache in list(STACK_DIR.rglob(".terragrunt-cache")):
+        shutil.rmtree(cache, ignore_errors=True)
+    for lock_file in STACK_DIR.glob("*/.terraform.lock.hcl"):
+        lock_file.unlink(missing_ok=True)
+    shutil.rmtree(LOCAL_DIR, ignore_errors=True)
 
 
 def down(report: Callable[[str], None]) -> int:
@@ -359,9 +364,7 @@ def down(report: Callable[[str], None]) -> int:
             continue
         stopped = processes.stop_group(pid)
         report(f"{name}: {'stopped' if stopped else 'DID NOT STOP'} (pid {pid})")
-    for path in local_state_paths():
-        shutil.rmtree(path) if path.is_dir() else path.unlink()
-    shutil.rmtree(LOCAL_DIR, ignore_errors=True)
+    remove_local_state()
     report("local state: removed .local and live/local caches")
     busy = [
         port

@@ -92,6 +92,48 @@ def run_all(
         )
 
 
+def without_plugin_cache(env: Mapping[str, str], config_dir: Path) -> dict[str, str]:
+    """`env` with Terraform's plugin cache turned off, for parallel runs (`run --all`).
+
+    With the toolchain's unpacked provider mirror, every `terraform init` re-links the cache
+    entry, and parallel inits fail with "failed to create directory ... file exists". Without
+    a cache, init links the mirror into the unit's .terraform directly, just as fast.
+    """
+    result = {k: v for k, v in env.items() if k != "TF_PLUGIN_CACHE_DIR"}
+    source = env.get("TF_CLI_CONFIG_FILE")
+    if source:
+        lines = Path(source).read_text(encoding="utf-8").splitlines()
+        config = config_dir / "terraform.rc"
+        config_dir.mkdir(parents=True, exist_ok=True)
+        config.write_text(
+            "\n".join(line for line in lines if not line.strip().startswith("plugin_cache_dir"))
+            + "\n",
+            encoding="utf-8",
+        )
+        result["TF_CLI_CONFIG_FILE"] = str(config)
+    return result
+
+
+def init_unit(unit_dir: Path, env: Mapping[str, str], timeout: float = 300.0) -> None:
+    """`terragrunt init` of one unit, which bootstraps the state bucket.
+
+    Done once before `run --all`, whose parallel inits would otherwise all race to create
+    the same bucket.
+    """
+    completed = subprocess.run(  # noqa: S603 - fixed argv
+        [binary(), "init", "-input=false", "--non-interactive", "--log-level", "error"],
+        cwd=unit_dir,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if completed.returncode != 0:
+        output = (completed.stdout + completed.stderr).strip()[-3000:]
+        raise TerragruntError(f"terragrunt init in {unit_dir} failed:\n{output}")
+
+
 def outputs(unit_dir: Path, env: Mapping[str, str], timeout: float = 120.0) -> dict[str, Any]:
     """The unit's outputs as {name: value} (`terragrunt output -json`)."""
     completed = subprocess.run(  # noqa: S603 - fixed argv

@@ -52,6 +52,6 @@ locals {
     worker_max_count               = 2
     worker_backlog_per_task_target = 100
     log_retention_days             = 1
-    container_insights             = false
+    container_insights             = true
   }
 }

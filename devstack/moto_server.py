@@ -1,0 +1,94 @@
+"""moto server with the compatibility fixes the Terraform AWS provider needs.
+
+    python -m devstack.moto_server -H 127.0.0.1 -p 4566      # same arguments as moto_server
+
+Against a plain moto 5.2.5 server two resources of the stack never finish creating:
+
+- SQS: moto stores a queue's RedriveAllowPolicy but never returns it from GetQueueAttributes,
+  and the provider waits until the attributes it set read back equal
+  (`aws_sqs_queue_redrive_allow_policy`). Here the attribute reads back as AWS returns it.
+- Application Auto Scaling: moto lacks TagResource/UntagResource/ListTagsForResource, which
+  the provider calls after RegisterScalableTarget and retries for many minutes
+  (`aws_appautoscaling_target`). Here tags are kept per ARN, as given at registration too.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from moto import server
+from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.sqs.models import Queue
+
+REDRIVE_ALLOW_POLICY = "RedriveAllowPolicy"
+
+
+def _with_redrive_allow_policy(base: property) -> property:
+    def attributes(queue: Queue) -> dict[str, Any]:
+        result: dict[str, Any] = base.fget(queue) if base.fget else {}
+        # Like RedrivePolicy: present once set, absent otherwise.
+        if not result.get(REDRIVE_ALLOW_POLICY):
+            result.pop(REDRIVE_ALLOW_POLICY, None)
+        return result
+
+    return property(attributes)
+
+
+# Scalable-target tags by ARN (one moto server process, all accounts and regions).
+_SCALING_TAGS: dict[str, dict[str, str]] = {}
+
+
+def _register_scalable_target(base: Any) -> Any:
+    def register(response: ApplicationAutoScalingResponse) -> str:
+        body = base(response)
+        tags = response._get_param("Tags") or {}
+        _SCALING_TAGS.setdefault(json.loads(body)["ScalableTargetARN"], {}).update(tags)
+        return str(body)
+
+    return register
+
+
+def _tag_resource(response: ApplicationAutoScalingResponse) -> str:
+    tags = response._get_param("Tags") or {}
+    _SCALING_TAGS.setdefault(response._get_param("ResourceARN"), {}).update(tags)
+    return "{}"
+
+
+def _untag_resource(response: ApplicationAutoScalingResponse) -> str:
+    tags = _SCALING_TAGS.get(response._get_param("ResourceARN"), {})
+    for key in response._get_param("TagKeys") or []:
+        tags.pop(key, None)
+    return "{}"
+
+
+def _list_tags_for_resource(response: ApplicationAutoScalingResponse) -> str:
+    return json.dumps({"Tags": _SCALING_TAGS.get(response._get_param("ResourceARN"), {})})
+
+
+def apply_fixes() -> None:
+    """Patch moto in this process (idempotent)."""
+    if REDRIVE_ALLOW_POLICY in Queue.BASE_ATTRIBUTES:
+        return
+    scaling = ApplicationAutoScalingResponse
+    scaling.register_scalable_target = _register_scalable_target(  # type: ignore[method-assign]
+        scaling.register_scalable_target
+    )
+    scaling.tag_resource = _tag_resource  # type: ignore[attr-defined]
+    scaling.untag_resource = _untag_resource  # type: ignore[attr-defined]
+    scaling.list_tags_for_resource = _list_tags_for_resource  # type: ignore[attr-defined]
+    # SetQueueAttributes already stores it as `redrive_allow_policy`; listing it makes
+    # GetQueueAttributes return it (and accept it as a requested name).
+    Queue.redrive_allow_policy = None  # type: ignore[attr-defined]
+    Queue.BASE_ATTRIBUTES = [*Queue.BASE_ATTRIBUTES, REDRIVE_ALLOW_POLICY]
+    Queue.attributes = _with_redrive_allow_policy(Queue.attributes)  # type: ignore[method-assign,assignment]
+
+
+def main(argv: list[str] | None = None) -> None:
+    apply_fixes()
+    server.main(argv)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
