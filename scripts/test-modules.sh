@@ -71,7 +71,7 @@ start_emulator() {
   "$REPO_ROOT/.venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$WORK_ROOT/moto.log" 2>&1 &
   MOTO_PID=$!
   for _ in $(seq 1 300); do
-    if curl -fsS -o /dev/null --max-time 1 "$ENDPOINT/moto-api/"; then
+    if curl -fs -o /dev/null --max-time 1 "$ENDPOINT/moto-api/"; then
       return 0
     fi
     kill -0 "$MOTO_PID" 2>/dev/null || break
@@ -100,6 +100,8 @@ write_provider() {
     # moto answers sts:GetCallerIdentity, so aws_caller_identity yields its account id.
     echo '  skip_requesting_account_id  = false'
     echo '  s3_use_path_style           = true'
+    # Fail fast: the emulator is local, retrying an unsupported call only hides it.
+    echo '  max_retries                 = 2'
     echo '  endpoints {'
     for service in "${SERVICES[@]}"; do
       printf '    %-16s = "%s"\n' "$service" "$ENDPOINT"
@@ -146,7 +148,11 @@ run_target() {
   work="$WORK_ROOT/$(echo "$rel" | tr '/' '_')"
   copy_tree modules "$work"
   [[ "$rel" == modules/* ]] || copy_tree "$rel" "$work"
-  write_provider "$work/$rel"
+  # The target and every fixture module its tests apply (run blocks with module { source = "./tests/..." }
+  # run as roots and do not inherit the target's provider configuration).
+  while IFS= read -r dir; do write_provider "$dir"; done < <(
+    { echo "$work/$rel"; find "$work/$rel/tests" -name '*.tf' -printf '%h\n' 2>/dev/null; } | sort -u
+  )
   reset_emulator
   echo "=== $rel"
   started=$SECONDS

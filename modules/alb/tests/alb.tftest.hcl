@@ -1,0 +1,110 @@
+run "network" {
+  command = apply
+
+  module {
+    source = "./tests/network"
+  }
+}
+
+run "http_only" {
+  command = apply
+
+  variables {
+    name                      = "alb-test"
+    vpc_id                    = run.network.vpc_id
+    public_subnet_ids         = run.network.subnet_ids
+    deletion_protection       = false
+    force_destroy_access_logs = true
+  }
+
+  assert {
+    condition     = !aws_lb.this.internal && aws_lb.this.drop_invalid_header_fields && aws_lb.this.load_balancer_type == "application"
+    error_message = "an internet-facing ALB that drops invalid header fields"
+  }
+
+  assert {
+    condition     = one(aws_lb.this.access_logs).enabled && one(aws_lb.this.access_logs).bucket == output.access_logs_bucket_name
+    error_message = "access logs go to the module's bucket"
+  }
+
+  assert {
+    condition = (aws_lb_target_group.this.target_type == "ip" && aws_lb_target_group.this.port == 5000 &&
+    one(aws_lb_target_group.this.health_check).path == "/" && one(aws_lb_target_group.this.health_check).matcher == "200")
+    error_message = "an ip target group on 5000 with a health check on /"
+  }
+
+  assert {
+    condition     = one(aws_lb_listener.http.default_action).type == "forward" && output.https_listener_arn == null
+    error_message = "without a certificate, port 80 forwards and there is no HTTPS listener"
+  }
+
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.http.from_port == 80 && aws_vpc_security_group_ingress_rule.http.cidr_ipv4 == "0.0.0.0/0" && length(aws_vpc_security_group_ingress_rule.https) == 0
+    error_message = "only port 80 is open without a certificate"
+  }
+
+  assert {
+    condition     = aws_vpc_security_group_egress_rule.targets.cidr_ipv4 == "10.42.0.0/16" && aws_vpc_security_group_egress_rule.targets.from_port == 5000 && aws_vpc_security_group_egress_rule.targets.to_port == 5000
+    error_message = "egress only to the targets' port inside the VPC"
+  }
+
+  assert {
+    condition = (one(one(aws_s3_bucket_server_side_encryption_configuration.access_logs.rule).apply_server_side_encryption_by_default).sse_algorithm == "AES256" &&
+    aws_s3_bucket_public_access_block.access_logs.restrict_public_buckets)
+    error_message = "the access-log bucket is encrypted and not public"
+  }
+
+  assert {
+    condition = (
+      one([for s in jsondecode(aws_s3_bucket_policy.access_logs.policy).Statement : s if s.Sid == "ElbLogDelivery"]).Principal.AWS == data.aws_elb_service_account.current.arn &&
+      endswith(one([for s in jsondecode(aws_s3_bucket_policy.access_logs.policy).Statement : s if s.Sid == "ElbLogDelivery"]).Resource, "/alb/AWSLogs/${data.aws_caller_identity.current.account_id}/*") &&
+      one([for s in jsondecode(aws_s3_bucket_policy.access_logs.policy).Statement : s if s.Sid == "DenyInsecureTransport"]).Effect == "Deny"
+    )
+    error_message = "ELB log delivery may write only under this ALB's prefix, and non-TLS access is denied"
+  }
+}
+
+run "https_with_redirect_and_waf" {
+  command = plan
+
+  variables {
+    name              = "alb-test-tls"
+    vpc_id            = run.network.vpc_id
+    public_subnet_ids = run.network.subnet_ids
+    certificate_arn   = "arn:aws:acm:eu-central-1:111122223333:certificate/00000000-0000-0000-0000-000000000000"
+    waf_web_acl_arn   = "arn:aws:wafv2:eu-central-1:111122223333:regional/webacl/test/00000000-0000-0000-0000-000000000000"
+  }
+
+  assert {
+    condition     = one(aws_lb_listener.http.default_action).type == "redirect" && one(one(aws_lb_listener.http.default_action).redirect).protocol == "HTTPS"
+    error_message = "HTTP redirects to HTTPS when a certificate is given"
+  }
+
+  assert {
+    condition     = aws_lb_listener.https[0].ssl_policy == "ELBSecurityPolicy-TLS13-1-2-2021-06" && aws_lb_listener.https[0].protocol == "HTTPS"
+    error_message = "the HTTPS listener uses a TLS 1.2+ policy"
+  }
+
+  assert {
+    condition     = length(aws_vpc_security_group_ingress_rule.https) == 1 && aws_vpc_security_group_ingress_rule.https[0].from_port == 443
+    error_message = "80 and 443 are open with a certificate"
+  }
+
+  assert {
+    condition     = length(aws_wafv2_web_acl_association.this) == 1 && aws_lb.this.enable_deletion_protection
+    error_message = "the web ACL is associated, and deletion protection is on by default"
+  }
+}
+
+run "weak_tls_policy_is_refused" {
+  command = plan
+
+  variables {
+    name              = "alb-test"
+    vpc_id            = run.network.vpc_id
+    public_subnet_ids = run.network.subnet_ids
+    ssl_policy        = "ELBSecurityPolicy-2016-08"
+  }
+
+  expect_failures = [var.ssl_policy]
+}

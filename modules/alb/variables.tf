@@ -1,0 +1,124 @@
+variable "name" {
+  description = "Name of the load balancer and prefix of its security group, target group and access-log bucket."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9-]{0,21}[A-Za-z0-9]$", var.name)) && !startswith(var.name, "internal-")
+    error_message = "name must be 2-23 letters, digits or '-', not starting or ending with '-' (the target group adds \"-tg\" and names are limited to 32 characters)."
+  }
+}
+
+variable "vpc_id" {
+  description = "ID of the VPC of the load balancer and its targets."
+  type        = string
+
+  validation {
+    condition     = startswith(var.vpc_id, "vpc-")
+    error_message = "vpc_id must be a VPC ID (vpc-...)."
+  }
+}
+
+variable "public_subnet_ids" {
+  description = "Public subnets (at least two availability zones) for the load balancer."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.public_subnet_ids) >= 2 && alltrue([for s in var.public_subnet_ids : startswith(s, "subnet-")])
+    error_message = "public_subnet_ids must hold at least two subnet IDs."
+  }
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate ARN; when set, an HTTPS listener serves traffic and HTTP redirects to it. null serves plain HTTP (no domain yet)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.certificate_arn == null || can(regex("^arn:[a-z-]+:(acm|iam):", var.certificate_arn))
+    error_message = "certificate_arn must be null or an ACM (or IAM server certificate) ARN."
+  }
+}
+
+variable "ssl_policy" {
+  description = "TLS policy of the HTTPS listener (TLS 1.2 or newer)."
+  type        = string
+  default     = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+  validation {
+    condition     = can(regex("^ELBSecurityPolicy-(TLS13-1-[23]|TLS-1-2|FS-1-2)", var.ssl_policy))
+    error_message = "ssl_policy must be a TLS 1.2+ ELB security policy (ELBSecurityPolicy-TLS13-1-2-*, -TLS13-1-3-*, -TLS-1-2-*, -FS-1-2-*)."
+  }
+}
+
+variable "deletion_protection" {
+  description = "Protect the load balancer from deletion (disable only for ephemeral environments)."
+  type        = bool
+  default     = true
+}
+
+variable "access_logs_retention_days" {
+  description = "Days the access logs are kept in their bucket."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.access_logs_retention_days >= 1 && floor(var.access_logs_retention_days) == var.access_logs_retention_days
+    error_message = "access_logs_retention_days must be a positive integer."
+  }
+}
+
+variable "force_destroy_access_logs" {
+  description = "Allow destroying the access-log bucket with logs in it (non-production only)."
+  type        = bool
+  default     = false
+}
+
+variable "waf_web_acl_arn" {
+  description = "ARN of a WAFv2 web ACL (REGIONAL) to associate with the load balancer; null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.waf_web_acl_arn == null || can(regex("^arn:[a-z-]+:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/", var.waf_web_acl_arn))
+    error_message = "waf_web_acl_arn must be null or a regional WAFv2 web ACL ARN."
+  }
+}
+
+variable "target_port" {
+  description = "Port of the targets (the frontend container)."
+  type        = number
+  default     = 5000
+
+  validation {
+    condition     = var.target_port >= 1 && var.target_port <= 65535
+    error_message = "target_port must be between 1 and 65535."
+  }
+}
+
+variable "health_check_path" {
+  description = "HTTP path of the target group health check."
+  type        = string
+  default     = "/"
+
+  validation {
+    condition     = startswith(var.health_check_path, "/")
+    error_message = "health_check_path must start with '/'."
+  }
+}
+
+variable "idle_timeout" {
+  description = "Idle timeout of client connections, in seconds."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.idle_timeout >= 1 && var.idle_timeout <= 4000
+    error_message = "idle_timeout must be between 1 and 4000."
+  }
+}
+
+variable "tags" {
+  description = "Tags for every resource (the provider's default tags add the rest)."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,39 @@
+output "vpc_id" {
+  description = "ID of the VPC."
+  value       = aws_vpc.this.id
+}
+
+output "vpc_cidr_block" {
+  description = "IPv4 CIDR of the VPC."
+  value       = aws_vpc.this.cidr_block
+}
+
+output "availability_zones" {
+  description = "Availability zones of the subnets, in subnet order."
+  value       = local.azs
+}
+
+output "public_subnet_ids" {
+  description = "IDs of the public subnets (load balancer, NAT gateways), one per zone."
+  value       = aws_subnet.public[*].id
+}
+
+output "private_subnet_ids" {
+  description = "IDs of the private subnets (tasks), one per zone."
+  value       = aws_subnet.private[*].id
+}
+
+output "private_route_table_ids" {
+  description = "IDs of the private route tables, one per zone."
+  value       = aws_route_table.private[*].id
+}
+
+output "nat_gateway_ids" {
+  description = "IDs of the NAT gateways (one, or one per zone)."
+  value       = aws_nat_gateway.this[*].id
+}
+
+output "flow_log_group_name" {
+  description = "Name of the CloudWatch log group of the VPC flow logs."
+  value       = aws_cloudwatch_log_group.flow_logs.name
+}
