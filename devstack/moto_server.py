@@ -10,6 +10,10 @@ Against a plain moto 5.2.5 server two resources of the stack never finish creati
 - Application Auto Scaling: moto lacks TagResource/UntagResource/ListTagsForResource, which
   the provider calls after RegisterScalableTarget and retries for many minutes
   (`aws_appautoscaling_target`). Here tags are kept per ARN, as given at registration too.
+
+And one that breaks the data path: moto evaluates bucket policies without their conditions, so
+the TLS-only statement every bucket carries (Deny when aws:SecureTransport is false) denies
+every request. The emulator stands in for AWS's HTTPS endpoints: that statement never matches.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from typing import Any
 
 from moto import server
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.iam.access_control import IAMPolicy, PermissionResult
+from moto.s3.models import FakeBucket
 from moto.sqs.models import Queue
 
 REDRIVE_ALLOW_POLICY = "RedriveAllowPolicy"
@@ -67,10 +73,39 @@ def _list_tags_for_resource(response: ApplicationAutoScalingResponse) -> str:
     return json.dumps({"Tags": _SCALING_TAGS.get(response._get_param("ResourceARN"), {})})
 
 
+def _is_insecure_transport_only(statement: dict[str, Any]) -> bool:
+    condition = statement.get("Condition") or {}
+    flags = condition.get("Bool") if list(condition) == ["Bool"] else None
+    return (
+        isinstance(flags, dict)
+        and list(flags) == ["aws:SecureTransport"]
+        and str(flags["aws:SecureTransport"]).lower() == "false"
+    )
+
+
+def _over_tls(base: Any) -> Any:
+    def get_permission(bucket: FakeBucket, action: str, resource: str) -> Any:
+        if bucket.policy is None:
+            return base(bucket, action, resource)
+        document = json.loads(bucket.policy)
+        statements = document.get("Statement", [])
+        statements = statements if isinstance(statements, list) else [statements]
+        kept = [s for s in statements if not _is_insecure_transport_only(s)]
+        if len(kept) == len(statements):
+            return base(bucket, action, resource)
+        if not kept:
+            return PermissionResult.NEUTRAL
+        policy = IAMPolicy(json.dumps({**document, "Statement": kept}))
+        return policy.is_action_permitted(action, resource)
+
+    return get_permission
+
+
 def apply_fixes() -> None:
     """Patch moto in this process (idempotent)."""
     if REDRIVE_ALLOW_POLICY in Queue.BASE_ATTRIBUTES:
         return
+    FakeBucket.get_permission = _over_tls(FakeBucket.get_permission)  # type: ignore[method-assign]
     scaling = ApplicationAutoScalingResponse
     scaling.register_scalable_target = _register_scalable_target(  # type: ignore[method-assign]
         scaling.register_scalable_target

@@ -114,7 +114,10 @@ def aws_env(url: str) -> dict[str, str]:
     """The process environment with dummy credentials and every AWS call sent to `url`."""
     base = {k: v for k, v in os.environ.items() if k not in _MAKE_VARIABLES}
     base.pop("AWS_PROFILE", None)
-    return terragrunt.without_plugin_cache({**base, **emulator.terragrunt_env(url)}, LOCAL_DIR)
+    # Terragrunt's caches under .local: no clash with other runs in live/local (e.g. the policy
+    # gate's plans against another emulator), and `make down` removes them.
+    env = {**base, **emulator.terragrunt_env(url), "TG_DOWNLOAD_DIR": str(LOCAL_DIR / "cache")}
+    return terragrunt.without_plugin_cache(env, LOCAL_DIR)
 
 
 # --- steps of `up` ---------------------------------------------------------------------------
