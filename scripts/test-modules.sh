@@ -9,18 +9,24 @@
 #   path/to/dir     any directory of this repository with tests/*.tftest.hcl
 #
 # For each target:
-#   1. the target is copied, with every module it may source through a relative path
+#   1. a moto server of its own (devstack/moto_server.py: the project's server with the fixes
+#      the provider needs, e.g. SQS RedriveAllowPolicy, Application Auto Scaling tags) starts on
+#      a free loopback port; it stops when the target ends (and the EXIT trap stops any left);
+#   2. the target is copied, with every module it may source through a relative path
 #      (modules/ and the target itself, same repo-relative layout), into a fresh temp dir;
-#   2. `emulator_provider.tf` is written next to it: provider "aws" (eu-central-1, dummy
-#      credentials) with an endpoint for every service the modules use, all pointed at the
-#      emulator. Test files therefore carry no provider block;
-#   3. `terraform init -input=false` (offline: providers come from the local mirror of
+#   3. `emulator_provider.tf` is written into the target and into every fixture module under
+#      its tests/ (run blocks with `module { source = "./tests/..." }` do not inherit the
+#      target's provider): provider "aws" (eu-central-1, dummy credentials) with an endpoint
+#      for every service the modules use, all pointed at that server. Test files therefore
+#      carry no provider block;
+#   4. `terraform init -input=false` (offline: providers come from the local mirror of
 #      TF_CLI_CONFIG_FILE) and `terraform test` run there.
-# One moto server (free port, started here, stopped by the EXIT trap) serves every target;
-# its state is reset before each target so targets never see each other's resources.
+# Targets run in parallel, JOBS at a time (most of a run is spent in the provider's polling
+# waiters, not on the CPU); each target's output is printed when it ends.
 #
 # Environment: TF_TEST_ARGS (extra `terraform test` arguments, e.g. "-filter=tests/x.tftest.hcl"),
-# TARGET_TIMEOUT_S (per target, default 900), KEEP_WORKDIR=1 (keep the temp dirs for debugging).
+# TARGET_TIMEOUT_S (per target, default 900), JOBS (default 3), KEEP_WORKDIR=1 (keep the temp
+# dirs and emulator logs for debugging).
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,13 +54,11 @@ SERVICES=(
 )
 
 WORK_ROOT="$(mktemp -d "${TMPDIR:-/tmp}/test-modules.XXXXXX")"
-MOTO_PID=""
 cleanup() {
-  if [[ -n "$MOTO_PID" ]] && kill -0 "$MOTO_PID" 2>/dev/null; then
-    kill "$MOTO_PID" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$MOTO_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$MOTO_PID" 2>/dev/null || true
-  fi
+  local pid_file
+  for pid_file in "$WORK_ROOT"/*.moto.pid; do
+    [[ -e "$pid_file" ]] && kill "$(cat "$pid_file")" 2>/dev/null || true
+  done
   if [[ "${KEEP_WORKDIR:-0}" == "1" ]]; then
     echo "work dirs kept in $WORK_ROOT" >&2
   else
@@ -64,26 +68,39 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+SERVER_SETTINGS="$(cd "$REPO_ROOT" && "$PYTHON" -c 'from devstack.emulator import SERVER_SETTINGS as s
+print(" ".join(f"{k}={v}" for k, v in s.items()))')"
+
+# start_emulator NAME: a moto server on a free port; sets ENDPOINT; pid in $WORK_ROOT/NAME.moto.pid.
 start_emulator() {
-  local port
+  local name="$1" port pid
   port="$(cd "$REPO_ROOT" && "$PYTHON" -c 'from devstack.emulator import free_port; print(free_port())')"
   ENDPOINT="http://127.0.0.1:$port"
-  "$REPO_ROOT/.venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$WORK_ROOT/moto.log" 2>&1 &
-  MOTO_PID=$!
+  # shellcheck disable=SC2086 # SERVER_SETTINGS is a list of NAME=value words
+  (cd "$REPO_ROOT" && exec env $SERVER_SETTINGS "$PYTHON" -m devstack.moto_server -H 127.0.0.1 -p "$port") \
+    >"$WORK_ROOT/$name.moto.log" 2>&1 &
+  pid=$!
+  echo "$pid" >"$WORK_ROOT/$name.moto.pid"
   for _ in $(seq 1 300); do
-    if curl -fs -o /dev/null --max-time 1 "$ENDPOINT/moto-api/"; then
-      return 0
-    fi
-    kill -0 "$MOTO_PID" 2>/dev/null || break
+    curl -fs -o /dev/null --max-time 1 "$ENDPOINT/moto-api/" && return 0
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
-  echo "moto server did not start on $ENDPOINT:" >&2
-  tail -n 20 "$WORK_ROOT/moto.log" >&2
+  echo "moto server did not start on $ENDPOINT:"
+  tail -n 20 "$WORK_ROOT/$name.moto.log"
   return 1
 }
 
-reset_emulator() {
-  curl -fsS -o /dev/null --max-time 10 -X POST "$ENDPOINT/moto-api/reset"
+stop_emulator() {
+  local pid_file="$WORK_ROOT/$1.moto.pid" pid
+  pid="$(cat "$pid_file")"
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -f "$pid_file"
 }
 
 write_provider() {
@@ -143,54 +160,62 @@ copy_tree() {
     -cf - "$rel" | tar -C "$dest" -xf -
 }
 
+# run_target REL: test one target; its output is collected and printed at the end.
 run_target() {
-  local rel="$1" work started elapsed rc=0
-  work="$WORK_ROOT/$(echo "$rel" | tr '/' '_')"
-  copy_tree modules "$work"
-  [[ "$rel" == modules/* ]] || copy_tree "$rel" "$work"
-  # The target and every fixture module its tests apply (run blocks with module { source = "./tests/..." }
-  # run as roots and do not inherit the target's provider configuration).
-  while IFS= read -r dir; do write_provider "$dir"; done < <(
-    { echo "$work/$rel"; find "$work/$rel/tests" -name '*.tf' -printf '%h\n' 2>/dev/null; } | sort -u
-  )
-  reset_emulator
-  echo "=== $rel"
+  local rel="$1" name work started rc=0 dir
+  name="$(echo "$rel" | tr '/' '_')"
+  work="$WORK_ROOT/$name"
   started=$SECONDS
-  (
-    cd "$work/$rel"
-    timeout "$TARGET_TIMEOUT_S" "$TF" init -input=false -no-color >init.log 2>&1 ||
-      { cat init.log; exit 1; }
-    # shellcheck disable=SC2086 # TF_TEST_ARGS is a list of arguments
-    timeout "$TARGET_TIMEOUT_S" "$TF" test -no-color ${TF_TEST_ARGS:-}
-  ) || rc=$?
-  elapsed=$((SECONDS - started))
-  if [[ $rc -eq 0 ]]; then
-    echo "--- PASS $rel (${elapsed}s)"
-  else
-    echo "--- FAIL $rel (${elapsed}s, exit $rc)"
-  fi
+  {
+    echo "=== $rel"
+    copy_tree modules "$work"
+    [[ "$rel" == modules/* ]] || copy_tree "$rel" "$work"
+    start_emulator "$name" || rc=$?
+    if [[ $rc -eq 0 ]]; then
+      while IFS= read -r dir; do write_provider "$dir"; done < <(
+        { echo "$work/$rel"; find "$work/$rel/tests" -name '*.tf' -printf '%h\n' 2>/dev/null; } | sort -u
+      )
+      (
+        cd "$work/$rel"
+        timeout "$TARGET_TIMEOUT_S" "$TF" init -input=false -no-color >init.log 2>&1 ||
+          { cat init.log; exit 1; }
+        # shellcheck disable=SC2086 # TF_TEST_ARGS is a list of arguments
+        timeout "$TARGET_TIMEOUT_S" "$TF" test -no-color ${TF_TEST_ARGS:-}
+      ) || rc=$?
+      stop_emulator "$name"
+    fi
+    if [[ $rc -eq 0 ]]; then
+      echo "--- PASS $rel ($((SECONDS - started))s)"
+    else
+      echo "$rel" >"$WORK_ROOT/$name.failed"
+      echo "--- FAIL $rel ($((SECONDS - started))s, exit $rc); end of the emulator log:"
+      tail -n 30 "$WORK_ROOT/$name.moto.log"
+    fi
+  } >"$WORK_ROOT/$name.log" 2>&1
+  cat "$WORK_ROOT/$name.log"
   return $rc
 }
 
 main() {
-  local targets=() arg failed=() rel
+  local targets=() arg rel failed started=$SECONDS
   if [[ $# -eq 0 ]]; then
     mapfile -t targets < <(default_targets)
   else
     for arg in "$@"; do targets+=("$(resolve_target "$arg")"); done
   fi
   [[ ${#targets[@]} -gt 0 ]] || { echo "nothing to test" >&2; return 2; }
-  start_emulator
-  echo "emulator: $ENDPOINT (log: $WORK_ROOT/moto.log)"
   for rel in "${targets[@]}"; do
-    run_target "$rel" || failed+=("$rel")
+    while [[ $(jobs -rp | wc -l) -ge ${JOBS:-3} ]]; do wait -n || true; done
+    run_target "$rel" &
   done
-  if [[ ${#failed[@]} -gt 0 ]]; then
-    echo "FAILED: ${failed[*]}" >&2
-    [[ "${KEEP_WORKDIR:-0}" == "1" ]] || tail -n 30 "$WORK_ROOT/moto.log" >&2
+  wait
+  # Each failed target leaves a .failed marker (exit statuses of finished jobs can be missed).
+  failed="$(cat "$WORK_ROOT"/*.failed 2>/dev/null | tr '\n' ' ')"
+  if [[ -n "$failed" ]]; then
+    echo "FAILED after $((SECONDS - started))s: $failed" >&2
     return 1
   fi
-  echo "all passed: ${targets[*]}"
+  echo "all passed in $((SECONDS - started))s: ${targets[*]}"
 }
 
 main "$@"

@@ -21,8 +21,6 @@ resource "aws_sqs_queue" "dlq" {
 
 # Only the main queue may use the dead-letter queue as its DLQ.
 resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
-  count = var.restrict_dlq_sources ? 1 : 0
-
   queue_url = aws_sqs_queue.dlq.id
 
   redrive_allow_policy = jsonencode({

@@ -79,12 +79,6 @@ variable "kms_key_arn" {
   }
 }
 
-variable "restrict_dlq_sources" {
-  description = "Attach a redrive allow policy so that only this module's queue can use the dead-letter queue. Disable only where the API lacks RedriveAllowPolicy (the local emulator)."
-  type        = bool
-  default     = true
-}
-
 variable "tags" {
   description = "Tags for every resource (the provider's default tags add the rest)."
   type        = map(string)

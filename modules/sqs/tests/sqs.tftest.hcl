@@ -3,25 +3,8 @@ variables {
   max_receive_count = 3
 }
 
-# Plan only: the emulator ignores RedriveAllowPolicy (the provider's waiter would time out).
-run "dlq_accepts_only_the_main_queue" {
-  command = plan
-
-  assert {
-    condition = jsondecode(aws_sqs_queue_redrive_allow_policy.dlq[0].redrive_allow_policy) == {
-      redrivePermission = "byQueue"
-      sourceQueueArns   = ["arn:${data.aws_partition.current.partition}:sqs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:orders-test"]
-    }
-    error_message = "only the main queue may use the DLQ"
-  }
-}
-
 run "sqs_managed_encryption_redrive_and_tls_only" {
   command = apply
-
-  variables {
-    restrict_dlq_sources = false
-  }
 
   assert {
     condition     = aws_sqs_queue.this.sqs_managed_sse_enabled && aws_sqs_queue.dlq.sqs_managed_sse_enabled
@@ -34,8 +17,11 @@ run "sqs_managed_encryption_redrive_and_tls_only" {
   }
 
   assert {
-    condition     = local.queue_arn == aws_sqs_queue.this.arn
-    error_message = "the ARN in the redrive allow policy is the main queue's real ARN"
+    condition = jsondecode(aws_sqs_queue_redrive_allow_policy.dlq.redrive_allow_policy) == {
+      redrivePermission = "byQueue"
+      sourceQueueArns   = [aws_sqs_queue.this.arn]
+    }
+    error_message = "only the main queue may use the DLQ"
   }
 
   assert {

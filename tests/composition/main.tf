@@ -1,0 +1,84 @@
+# Composition test: every module wired together the way an environment (live/) wires them.
+# scripts/test-modules.sh applies it against the emulator with tests/composition.tftest.hcl.
+
+data "aws_caller_identity" "current" {}
+
+locals {
+  tags = { Environment = var.name, ManagedBy = "terraform" }
+}
+
+module "vpc" {
+  source = "../../modules/vpc"
+
+  name                    = var.name
+  cidr_block              = "10.30.0.0/16"
+  az_count                = 2
+  single_nat_gateway      = true
+  flow_log_retention_days = 7
+  interface_endpoints     = ["sqs", "ssm"]
+  tags                    = local.tags
+}
+
+module "alb" {
+  source = "../../modules/alb"
+
+  name                       = var.name
+  vpc_id                     = module.vpc.vpc_id
+  public_subnet_ids          = module.vpc.public_subnet_ids
+  deletion_protection        = false
+  access_logs_retention_days = 7
+  force_destroy_access_logs  = true
+  tags                       = local.tags
+}
+
+module "queue" {
+  source = "../../modules/sqs"
+
+  name = "${var.name}-ingest"
+  tags = local.tags
+}
+
+module "data_bucket" {
+  source = "../../modules/s3"
+
+  bucket_name   = "${var.name}-data-${data.aws_caller_identity.current.account_id}"
+  force_destroy = true
+  tags          = local.tags
+}
+
+module "ecr" {
+  source = "../../modules/ecr"
+
+  force_delete = true
+  tags         = local.tags
+}
+
+module "ecs" {
+  source = "../../modules/ecs"
+
+  name                    = var.name
+  vpc_id                  = module.vpc.vpc_id
+  private_subnet_ids      = module.vpc.private_subnet_ids
+  alb_security_group_id   = module.alb.security_group_id
+  target_group_arn        = module.alb.target_group_arn
+  alb_arn_suffix          = module.alb.alb_arn_suffix
+  target_group_arn_suffix = module.alb.target_group_arn_suffix
+
+  queue_url  = module.queue.queue_url
+  queue_arn  = module.queue.queue_arn
+  queue_name = module.queue.queue_name
+
+  data_bucket_name = module.data_bucket.bucket_name
+  data_bucket_arn  = module.data_bucket.bucket_arn
+
+  frontend_image_repository = module.ecr.repository_urls["frontend-service"]
+  frontend_image_tag        = var.image_tag
+  worker_image_repository   = module.ecr.repository_urls["sqs-puller-service"]
+  worker_image_tag          = var.image_tag
+
+  log_retention_days = 7
+  tags               = local.tags
+
+  # The listener must exist before a service can register in the target group.
+  depends_on = [module.alb]
+}

@@ -1,0 +1,39 @@
+# One apply of the whole environment, then assertions on how the modules are wired.
+run "environment" {
+  command = apply
+
+  assert {
+    condition     = output.cluster_name == "devops-ci-cluster" && module.ecs.frontend_service_name == "frontend-service" && module.ecs.worker_service_name == "queue-worker-service"
+    error_message = "the cluster and services keep the names of the original design"
+  }
+
+  assert {
+    condition     = module.ecs.frontend_log_group_name == "/ecs/devops-ci/frontend-service" && module.ecs.worker_log_group_name == "/ecs/devops-ci/queue-worker-service"
+    error_message = "per-service log groups"
+  }
+
+  assert {
+    condition     = module.ecs.token_parameter_name == "/app/frontend/token"
+    error_message = "the token parameter of the original design"
+  }
+
+  assert {
+    condition     = length(module.vpc.private_subnet_ids) == 2 && length(module.vpc.nat_gateway_ids) == 1
+    error_message = "two zones behind one shared NAT gateway"
+  }
+
+  assert {
+    condition     = startswith(module.ecr.repository_urls["frontend-service"], data.aws_caller_identity.current.account_id)
+    error_message = "the images come from this account's ECR"
+  }
+
+  assert {
+    condition     = module.alb.https_listener_arn == null && output.alb_dns_name != ""
+    error_message = "an HTTP-only ALB without a certificate"
+  }
+
+  assert {
+    condition     = module.queue.dlq_name == "devops-ci-ingest-dlq" && module.data_bucket.bucket_name == "devops-ci-data-${data.aws_caller_identity.current.account_id}"
+    error_message = "queue and bucket names"
+  }
+}
