@@ -57,7 +57,8 @@ def terragrunt(
     completed = subprocess.run(
         ["terragrunt", *args],
         cwd=cwd,
-        env={**os.environ, "TG_NO_COLOR": "true", **(env or {})},
+        # `env`, when given, is the whole environment (it may leave variables out on purpose).
+        env={**(os.environ if env is None else env), "TG_NO_COLOR": "true"},
         capture_output=True,
         text=True,
         timeout=timeout,

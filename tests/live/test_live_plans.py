@@ -7,6 +7,7 @@ mode; the state backend is the emulator's S3 too, bootstrapped by Terragrunt.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from live_support import (
 )
 
 from devstack import emulator as emulator_lib
+from devstack import terragrunt as tg
 
 PLAN_TIMEOUT_S = 900
 
@@ -62,7 +64,15 @@ def test_environment_plans_against_the_emulator(
         "plan",
         "-input=false",
         cwd=LIVE / environment,
-        env=emulator_lib.terragrunt_env(emulator.endpoint),
+        # Caches of this run only; no plugin cache (parallel inits race on it).
+        env=tg.without_plugin_cache(
+            {
+                **os.environ,
+                **emulator_lib.terragrunt_env(emulator.endpoint),
+                "TG_DOWNLOAD_DIR": str(tmp_path / "cache"),
+            },
+            tmp_path,
+        ),
         timeout=PLAN_TIMEOUT_S,
     )
     assert result.returncode == 0, result.output[-6000:]
