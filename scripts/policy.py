@@ -35,6 +35,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from devstack import emulator as emulator_lib  # noqa: E402 - needs the repo root on sys.path
+from devstack import terragrunt as devstack_terragrunt  # noqa: E402
 
 CONFIG_FILE = REPO_ROOT / ".checkov.yaml"
 PLAN_TIMEOUT_S = 1200
@@ -143,39 +144,12 @@ def run_checkov(
     return result
 
 
-def plan_stack(
-    name: str, stack_dir: Path, json_dir: Path, download_dir: Path, env: Mapping[str, str]
-) -> str:
-    """Plan every unit of a Terragrunt stack; the plan JSONs land in json_dir. Error or ''.
-
-    A fresh download dir per run: a unit's cached working directory would otherwise keep the
-    backend settings of an earlier emulator (another port) and refuse to initialise.
-    """
-    shutil.rmtree(json_dir.parent, ignore_errors=True)
-    argv = [
-        "terragrunt",
-        "run",
-        "--all",
-        "--non-interactive",
-        "--no-color",
-        "--log-level",
-        "error",
-        "--download-dir",
-        str(download_dir),
-        "--out-dir",
-        str(json_dir.parent / "bin"),
-        "--json-out-dir",
-        str(json_dir),
-        "--",
-        "plan",
-        "-input=false",
-        "-lock=false",
-        "-no-color",
-    ]
+def _terragrunt(argv: Sequence[str], cwd: Path, env: Mapping[str, str]) -> str:
+    """Run terragrunt; '' on success, else the tail of its errors."""
     try:
         completed = subprocess.run(  # noqa: S603 - fixed argv
-            argv,
-            cwd=stack_dir,
+            ["terragrunt", *argv],  # noqa: S607 - the pinned toolchain on PATH
+            cwd=cwd,
             env={**os.environ, **env},
             capture_output=True,
             text=True,
@@ -183,12 +157,64 @@ def plan_stack(
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return f"stack {name}: terragrunt plan timed out after {PLAN_TIMEOUT_S}s"
-    if completed.returncode != 0:
-        # Terragrunt logs the failing units' errors on stderr, the plans on stdout.
-        output = (completed.stderr.strip() or completed.stdout.strip())[-3000:]
-        return f"stack {name}: terragrunt plan failed ({completed.returncode}):\n{output}"
-    return ""
+        return f"timed out after {PLAN_TIMEOUT_S}s"
+    if completed.returncode == 0:
+        return ""
+    # Terragrunt logs the failing units' errors on stderr, the plans on stdout.
+    output = (completed.stderr.strip() or completed.stdout.strip())[-3000:]
+    return f"exit {completed.returncode}:\n{output}"
+
+
+def plan_stack(
+    name: str,
+    stack_dir: Path,
+    json_dir: Path,
+    work_dir: Path,
+    env: Mapping[str, str],
+    *,
+    apply_first: Sequence[str] = (),
+) -> str:
+    """Plan every unit of a Terragrunt stack; the plan JSONs land in json_dir. Error or ''.
+
+    Runs with a download dir of this run only (a cached unit would keep the backend settings
+    of an earlier emulator) and without Terraform's plugin cache (parallel inits race on it).
+    Units in `apply_first` are applied to the emulator first, as in a first deploy, for
+    modules that look up what they depend on (data sources no mock output can satisfy).
+    """
+    shutil.rmtree(json_dir.parent, ignore_errors=True)
+    run_env = devstack_terragrunt.without_plugin_cache(
+        {**os.environ, **env, "TG_DOWNLOAD_DIR": str(work_dir / "cache")}, work_dir
+    )
+    common = ["--non-interactive", "--no-color", "--log-level", "error"]
+    for unit in apply_first:
+        if not (stack_dir / unit / "terragrunt.hcl").is_file():
+            continue
+        error = _terragrunt(
+            ["apply", *common, "-input=false", "-auto-approve", "-no-color"],
+            stack_dir / unit,
+            run_env,
+        )
+        if error:
+            return f"stack {name}: applying {unit} to the emulator failed ({error})"
+    error = _terragrunt(
+        [
+            "run",
+            "--all",
+            *common,
+            "--out-dir",
+            str(json_dir.parent / "bin"),
+            "--json-out-dir",
+            str(json_dir),
+            "--",
+            "plan",
+            "-input=false",
+            "-lock=false",
+            "-no-color",
+        ],
+        stack_dir,
+        run_env,
+    )
+    return f"stack {name}: terragrunt plan failed ({error})" if error else ""
 
 
 def stack_units(stack_dir: Path, modules_dir: Path) -> dict[str, str]:
@@ -340,6 +366,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=REPO_ROOT / "modules",
         help="where units' Terraform sources live (their skip comments apply to plans)",
     )
+    parser.add_argument(
+        "--apply-first",
+        action="append",
+        default=[],
+        metavar="UNIT",
+        help="unit (path in each stack) to apply to the emulator before planning, if present",
+    )
     parser.add_argument("--reports", type=Path, default=REPO_ROOT / "reports" / "policy")
     args = parser.parse_args(argv)
     if not (args.hcl or args.stack or args.plan_json):
@@ -368,11 +401,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         (Path(stack).name, Path(stack).resolve(), Path(json_dir).resolve())
         for stack, json_dir in given_plans
     ]
-    with plan_environment(bool(stacks)) as env, tempfile.TemporaryDirectory() as downloads:
+    with plan_environment(bool(stacks)) as env, tempfile.TemporaryDirectory() as work:
         for name, directory in stacks:
             json_dir = reports_dir / "stacks" / name / "json"
-            download_dir = Path(downloads) / name
-            error = plan_stack(name, Path(directory).resolve(), json_dir, download_dir, env)
+            stack_dir, work_dir = Path(directory).resolve(), Path(work) / name
+            error = plan_stack(
+                name, stack_dir, json_dir, work_dir, env, apply_first=args.apply_first
+            )
             if error:
                 plan_errors.append(error)
             else:
