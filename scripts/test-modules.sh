@@ -211,7 +211,10 @@ main() {
   done
   wait
   # Each failed target leaves a .failed marker (exit statuses of finished jobs can be missed).
-  failed="$(cat "$WORK_ROOT"/*.failed 2>/dev/null | tr '\n' ' ')"
+  failed=""
+  if compgen -G "$WORK_ROOT/*.failed" >/dev/null; then
+    failed="$(cat "$WORK_ROOT"/*.failed | tr '\n' ' ')"
+  fi
   if [[ -n "$failed" ]]; then
     echo "FAILED after $((SECONDS - started))s: $failed" >&2
     return 1

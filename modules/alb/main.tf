@@ -63,6 +63,7 @@ resource "aws_vpc_security_group_egress_rule" "targets" {
 # --- load balancer ------------------------------------------------------------------------------
 
 resource "aws_lb" "this" {
+  #checkov:skip=CKV_AWS_150:Deletion protection is the deletion_protection variable (default true); env.hcl enables it in prod and turns it off where environments are torn down (local, dev, staging).
   #checkov:skip=CKV2_AWS_28:WAF is optional (waf_web_acl_arn); the web ACL and its rules are owned per environment, not by this module.
   #checkov:skip=CKV2_AWS_76:The web ACL (and its managed rule groups, e.g. Log4j) is owned outside this module, which only associates it.
   name                       = var.name

@@ -247,6 +247,24 @@ resource "aws_iam_role_policy" "plan_state" {
   policy = data.aws_iam_policy_document.plan_state.json
 }
 
+# The ecs module generates the frontend token with the ephemeral resource
+# aws_secretsmanager_random_password, evaluated on every plan. The API stores
+# nothing, is not part of ReadOnlyAccess and supports no resource scoping.
+data "aws_iam_policy_document" "plan_ephemeral_token" {
+  statement {
+    sid       = "GenerateEphemeralToken"
+    effect    = "Allow"
+    actions   = ["secretsmanager:GetRandomPassword"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "plan_ephemeral_token" {
+  name   = "ephemeral-token"
+  role   = aws_iam_role.plan.id
+  policy = data.aws_iam_policy_document.plan_ephemeral_token.json
+}
+
 resource "aws_iam_role_policy_attachment" "plan" {
   for_each = toset(var.plan_policy_arns)
 

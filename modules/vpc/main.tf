@@ -117,6 +117,7 @@ resource "aws_route_table_association" "private" {
 # --- flow logs ------------------------------------------------------------------------------
 
 resource "aws_cloudwatch_log_group" "flow_logs" {
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs always encrypts at rest; a customer-managed key is opt-in through flow_log_kms_key_arn (its key policy must admit the logs service).
   name              = local.log_group
   retention_in_days = var.flow_log_retention_days
   kms_key_id        = var.flow_log_kms_key_arn

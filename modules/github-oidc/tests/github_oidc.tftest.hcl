@@ -74,6 +74,11 @@ run "plan_role_writes_only_lock_files" {
     ])
     error_message = "no plan-role statement may name every resource"
   }
+
+  assert {
+    condition     = jsondecode(aws_iam_role_policy.plan_ephemeral_token.policy).Statement[0].Action == "secretsmanager:GetRandomPassword"
+    error_message = "the plan role may only generate random passwords outside the state policy"
+  }
 }
 
 run "deploy_role_cannot_touch_the_ci_roles" {
