@@ -132,11 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         readme = readme_path.read_text(encoding="utf-8") if readme_path.exists() else ""
         fresh = updated_readme(readme, render(module))
         if fresh is None:
-            message = f"{readme_path}: no {BEGIN} ... {END} markers"
-            if args.modules:
-                problems.append(message)
-            else:
-                print(f"warning: {message} (tables not managed)", file=sys.stderr)
+            problems.append(f"{readme_path}: no {BEGIN} ... {END} markers")
         elif fresh != readme:
             if args.check:
                 problems.append(f"{readme_path}: Inputs/Outputs are stale, run `make docs`")
