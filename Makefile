@@ -131,14 +131,13 @@ test-live: venv tools ## Live tests: hcl fmt/validate, dependency graphs, plans 
 
 
 # --- policy gate and pre-commit (policies/) ------------------------------------------------
-# Stacks under live/ whose every unit the gate plans (against a moto server) and scans. The
-# vpc unit is applied to that emulator first, as in a first deploy: the alb module looks the
-# VPC up (data "aws_vpc"), which no mock output can satisfy.
+# Stacks under live/ whose every unit the gate plans from an empty state (against a moto
+# server, on mock dependency outputs) and scans.
 POLICY_STACKS ?= local dev staging prod
 POLICY_REPORTS ?= $(CURDIR)/reports/policy
 .PHONY: policy test-policies precommit
 policy: test-policies ## Policy gate: checkov (built-in + CKV_ORG_*) on module HCL and all stack plans
-	@python scripts/policy.py --reports $(POLICY_REPORTS) --hcl modules --apply-first vpc \
+	@python scripts/policy.py --reports $(POLICY_REPORTS) --hcl modules \
 	  $(foreach stack,$(POLICY_STACKS),$(if $(wildcard live/$(stack)),--stack $(stack)=live/$(stack)))
 
 test-policies: venv tools ## Tests of the custom checkov policies, incl. the gate's negative test

@@ -171,31 +171,18 @@ def plan_stack(
     json_dir: Path,
     work_dir: Path,
     env: Mapping[str, str],
-    *,
-    apply_first: Sequence[str] = (),
 ) -> str:
     """Plan every unit of a Terragrunt stack; the plan JSONs land in json_dir. Error or ''.
 
     Runs with a download dir of this run only (a cached unit would keep the backend settings
     of an earlier emulator) and without Terraform's plugin cache (parallel inits race on it).
-    Units in `apply_first` are applied to the emulator first, as in a first deploy, for
-    modules that look up what they depend on (data sources no mock output can satisfy).
+    Nothing is applied first: every unit must plan from an empty state, on mock outputs.
     """
     shutil.rmtree(json_dir.parent, ignore_errors=True)
     run_env = devstack_terragrunt.without_plugin_cache(
         {**os.environ, **env, "TG_DOWNLOAD_DIR": str(work_dir / "cache")}, work_dir
     )
     common = ["--non-interactive", "--no-color", "--log-level", "error"]
-    for unit in apply_first:
-        if not (stack_dir / unit / "terragrunt.hcl").is_file():
-            continue
-        error = _terragrunt(
-            ["apply", *common, "-input=false", "-auto-approve", "-no-color"],
-            stack_dir / unit,
-            run_env,
-        )
-        if error:
-            return f"stack {name}: applying {unit} to the emulator failed ({error})"
     error = _terragrunt(
         [
             "run",
@@ -366,13 +353,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=REPO_ROOT / "modules",
         help="where units' Terraform sources live (their skip comments apply to plans)",
     )
-    parser.add_argument(
-        "--apply-first",
-        action="append",
-        default=[],
-        metavar="UNIT",
-        help="unit (path in each stack) to apply to the emulator before planning, if present",
-    )
     parser.add_argument("--reports", type=Path, default=REPO_ROOT / "reports" / "policy")
     args = parser.parse_args(argv)
     if not (args.hcl or args.stack or args.plan_json):
@@ -405,9 +385,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, directory in stacks:
             json_dir = reports_dir / "stacks" / name / "json"
             stack_dir, work_dir = Path(directory).resolve(), Path(work) / name
-            error = plan_stack(
-                name, stack_dir, json_dir, work_dir, env, apply_first=args.apply_first
-            )
+            error = plan_stack(name, stack_dir, json_dir, work_dir, env)
             if error:
                 plan_errors.append(error)
             else:

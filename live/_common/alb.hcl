@@ -14,6 +14,7 @@ dependency "vpc" {
   mock_outputs_allowed_terraform_commands = ["init", "validate", "plan"]
   mock_outputs = {
     vpc_id            = "vpc-00000000000000000"
+    vpc_cidr_block    = "10.0.0.0/16"
     public_subnet_ids = ["subnet-00000000000000001", "subnet-00000000000000002"]
   }
 }
@@ -21,5 +22,6 @@ dependency "vpc" {
 inputs = merge(local.context.env.alb, {
   name              = local.context.name
   vpc_id            = dependency.vpc.outputs.vpc_id
+  vpc_cidr_block    = dependency.vpc.outputs.vpc_cidr_block
   public_subnet_ids = dependency.vpc.outputs.public_subnet_ids
 })

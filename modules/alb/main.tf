@@ -3,10 +3,6 @@ data "aws_region" "current" {}
 data "aws_partition" "current" {}
 data "aws_elb_service_account" "current" {}
 
-data "aws_vpc" "this" {
-  id = var.vpc_id
-}
-
 locals {
   https             = var.certificate_arn != null
   access_logs_name  = "${lower(var.name)}-alb-logs-${data.aws_caller_identity.current.account_id}-${data.aws_region.current.name}"
@@ -56,7 +52,7 @@ resource "aws_vpc_security_group_egress_rule" "targets" {
   ip_protocol       = "tcp"
   from_port         = var.target_port
   to_port           = var.target_port
-  cidr_ipv4         = data.aws_vpc.this.cidr_block
+  cidr_ipv4         = var.vpc_cidr_block
   tags              = var.tags
 }
 

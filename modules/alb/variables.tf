@@ -18,6 +18,16 @@ variable "vpc_id" {
   }
 }
 
+variable "vpc_cidr_block" {
+  description = "IPv4 CIDR block of the VPC; the load balancer may reach its targets only inside it. An input, not a lookup, so a fresh environment plans before its VPC exists."
+  type        = string
+
+  validation {
+    condition     = can(cidrnetmask(var.vpc_cidr_block))
+    error_message = "vpc_cidr_block must be an IPv4 CIDR block such as 10.0.0.0/16."
+  }
+}
+
 variable "public_subnet_ids" {
   description = "Public subnets (at least two availability zones) for the load balancer."
   type        = list(string)

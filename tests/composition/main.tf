@@ -24,6 +24,7 @@ module "alb" {
 
   name                       = var.name
   vpc_id                     = module.vpc.vpc_id
+  vpc_cidr_block             = module.vpc.vpc_cidr_block
   public_subnet_ids          = module.vpc.public_subnet_ids
   deletion_protection        = false
   access_logs_retention_days = 7

@@ -12,6 +12,7 @@ run "http_only" {
   variables {
     name                      = "alb-test"
     vpc_id                    = run.network.vpc_id
+    vpc_cidr_block            = run.network.vpc_cidr_block
     public_subnet_ids         = run.network.subnet_ids
     deletion_protection       = false
     force_destroy_access_logs = true
@@ -70,6 +71,7 @@ run "https_with_redirect_and_waf" {
   variables {
     name              = "alb-test-tls"
     vpc_id            = run.network.vpc_id
+    vpc_cidr_block    = run.network.vpc_cidr_block
     public_subnet_ids = run.network.subnet_ids
     certificate_arn   = "arn:aws:acm:eu-central-1:111122223333:certificate/00000000-0000-0000-0000-000000000000"
     waf_web_acl_arn   = "arn:aws:wafv2:eu-central-1:111122223333:regional/webacl/test/00000000-0000-0000-0000-000000000000"
@@ -102,6 +104,7 @@ run "weak_tls_policy_is_refused" {
   variables {
     name              = "alb-test"
     vpc_id            = run.network.vpc_id
+    vpc_cidr_block    = run.network.vpc_cidr_block
     public_subnet_ids = run.network.subnet_ids
     ssl_policy        = "ELBSecurityPolicy-2016-08"
   }

@@ -19,6 +19,10 @@ output "vpc_id" {
   value = aws_vpc.test.id
 }
 
+output "vpc_cidr_block" {
+  value = aws_vpc.test.cidr_block
+}
+
 output "subnet_ids" {
   value = aws_subnet.public[*].id
 }
