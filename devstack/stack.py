@@ -217,6 +217,8 @@ class StackSettings:
             "QUEUE_URL": self.queue_url,
             "DATA_BUCKET": self.data_bucket,
             "DATA_PREFIX": DATA_PREFIX,
+            # The container listens on every interface; here only loopback.
+            "HOST": processes.HOST,
         }
 
 

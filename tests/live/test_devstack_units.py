@@ -105,11 +105,17 @@ def ecs_container_environment() -> dict[str, set[str]]:
 
 def test_services_get_the_variables_of_the_ecs_task_definitions() -> None:
     ecs = ecs_container_environment()
-    local_only = {"AWS_ENDPOINT_URL", "GUNICORN_CMD_ARGS"}
+    # Local-only: the emulator endpoint and the loopback bind addresses.
+    local_only = {"AWS_ENDPOINT_URL", "GUNICORN_CMD_ARGS", "HOST"}
     assert set(SETTINGS.service_env(stack.FRONTEND)) - local_only == ecs["frontend"]
     assert set(SETTINGS.service_env(stack.WORKER)) - local_only == ecs["worker"]
     assert SETTINGS.service_env(stack.FRONTEND)["PORT"] == "5000"
     assert SETTINGS.service_env(stack.WORKER)["PORT"] == "5001"
+
+
+def test_local_services_listen_on_loopback_only() -> None:
+    assert SETTINGS.service_env(stack.FRONTEND)["GUNICORN_CMD_ARGS"] == "--bind 127.0.0.1:5000"
+    assert SETTINGS.service_env(stack.WORKER)["HOST"] == "127.0.0.1"
 
 
 def test_worker_data_prefix_is_the_ecs_units() -> None:

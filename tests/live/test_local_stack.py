@@ -5,11 +5,13 @@ Uses the fixed local ports of the stack (4566, 5000, 5001): they must be free wh
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import boto3
 import pytest
@@ -36,6 +38,25 @@ def make(target: str, timeout: float) -> subprocess.CompletedProcess[str]:
     )
 
 
+def listen_addresses(port: int) -> set[str]:
+    """The local addresses with a socket listening on TCP `port` (from /proc/net/tcp*)."""
+    addresses = set()
+    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+        if not table.exists():
+            continue
+        for line in table.read_text(encoding="ascii").splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address_hex, port_hex = local.split(":")
+            if state != "0A" or int(port_hex, 16) != port:  # 0A: LISTEN
+                continue
+            # The kernel prints each 32-bit word of the address in host (little-endian) order.
+            raw = b"".join(
+                bytes.fromhex(address_hex[i : i + 8])[::-1] for i in range(0, len(address_hex), 8)
+            )
+            addresses.add(str(ipaddress.ip_address(raw)))
+    return addresses
+
+
 @pytest.fixture
 def stack_lifecycle() -> Iterator[None]:
     busy = [port for port in PORTS if processes.listening(port)]
@@ -60,6 +81,10 @@ def test_make_up_curl_object_make_down() -> None:
     assert "worker: healthy" in up.stdout
     applied_log = (REPO_ROOT / ".local" / "terragrunt.log").read_text(encoding="utf-8")
     assert not warnings_in(applied_log), warnings_in(applied_log)
+
+    # Nothing the stack starts is reachable from outside the machine.
+    for port in PORTS:
+        assert listen_addresses(port) == {"127.0.0.1"}, f"port {port}: {listen_addresses(port)}"
 
     values = stack.read_stack_env()
     assert values["FRONTEND_URL"] == "http://127.0.0.1:5000"

@@ -13,6 +13,7 @@ def test_defaults() -> None:
     config = load(REQUIRED)
     assert config == Config(queue_url=QUEUE_URL, data_bucket="devops-dev-data")
     assert (config.port, config.region, config.data_prefix) == (5001, "eu-central-1", "messages/")
+    assert config.host == "0.0.0.0"  # noqa: S104 - the container default under test
     assert (config.wait_time_seconds, config.max_messages) == (20, 10)
     assert config.shutdown_timeout_seconds < 10
 
@@ -21,6 +22,7 @@ def test_tuning_knobs() -> None:
     config = load(
         {
             **REQUIRED,
+            "HOST": "127.0.0.1",
             "PORT": "9001",
             "DATA_PREFIX": "raw/v1/",
             "WAIT_TIME_SECONDS": "5",
@@ -32,7 +34,8 @@ def test_tuning_knobs() -> None:
             "AWS_MAX_ATTEMPTS": "5",
         }
     )
-    assert (config.port, config.data_prefix, config.wait_time_seconds) == (9001, "raw/v1/", 5)
+    assert (config.host, config.port) == ("127.0.0.1", 9001)
+    assert (config.data_prefix, config.wait_time_seconds) == ("raw/v1/", 5)
     assert (config.max_messages, config.pollers, config.upload_concurrency) == (3, 4, 20)
     assert (config.health_max_age_seconds, config.shutdown_timeout_seconds) == (30, 5)
     assert config.aws_max_attempts == 5
@@ -51,6 +54,7 @@ def test_empty_prefix_is_allowed() -> None:
         ({**REQUIRED, "DATA_BUCKET": "Upper_Case"}, "DATA_BUCKET is not a valid bucket name"),
         ({**REQUIRED, "DATA_BUCKET": "a..b"}, "DATA_BUCKET is not a valid bucket name"),
         ({**REQUIRED, "PORT": "-1"}, "PORT"),
+        ({**REQUIRED, "HOST": "localhost:5001"}, "HOST must be an IP address"),
         ({**REQUIRED, "WAIT_TIME_SECONDS": "21"}, "WAIT_TIME_SECONDS"),
         ({**REQUIRED, "MAX_MESSAGES": "11"}, "MAX_MESSAGES"),
         ({**REQUIRED, "MAX_MESSAGES": "0"}, "MAX_MESSAGES"),

@@ -30,6 +30,7 @@ def worker_env(res: Resources, port: int, **extra: str) -> dict[str, str]:
         "QUEUE_URL": res.queue_url,
         "DATA_BUCKET": res.bucket,
         "AWS_ENDPOINT_URL": res.endpoint,
+        "HOST": "127.0.0.1",
         "PORT": str(port),
         **extra,
     }

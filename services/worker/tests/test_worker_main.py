@@ -17,6 +17,7 @@ WORKER_DIR = Path(__file__).resolve().parents[1]
 BASE_ENV = {
     "QUEUE_URL": "http://127.0.0.1:9/000000000000/q",
     "DATA_BUCKET": "bucket",
+    "HOST": "127.0.0.1",
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
 }
@@ -50,13 +51,14 @@ def test_a_dead_poll_loop_makes_the_process_exit_1() -> None:
 
 def test_busy_health_port_exits_2_with_one_line() -> None:
     with socket.socket() as taken:
-        taken.bind(("0.0.0.0", 0))  # noqa: S104 - the worker binds all interfaces too
+        taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         result = run_python(
-            "from worker.main import main\nmain()\n", {**BASE_ENV, "PORT": str(port)}
+            "from worker.main import main\nmain()\n",
+            {**BASE_ENV, "PORT": str(port)},
         )
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        f"worker: cannot listen on port {port}: Address already in use"
+        f"worker: cannot listen on 127.0.0.1 port {port}: Address already in use"
     ]

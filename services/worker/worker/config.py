@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ class Config:
     data_bucket: str
     region: str = DEFAULT_REGION
     endpoint_url: str | None = None
+    # The health endpoint's address: every interface in the container (the ECS health check
+    # and the VPC reach it there); `make up` sets loopback.
+    host: str = "0.0.0.0"  # noqa: S104 - the container's listening address
     port: int = 5001
     data_prefix: str = "messages/"
     # Long poll: SQS's maximum wait and batch size.
@@ -59,6 +63,16 @@ def _number(env: Mapping[str, str], name: str, default: float, low: float, high:
     if not low <= value <= high:
         raise ConfigError(f"{name} must be between {low:g} and {high:g}, got {raw!r}")
     return value
+
+
+def _ip_address(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        raise ConfigError(f"{name} must be an IP address to listen on, got {raw!r}") from None
 
 
 def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -102,6 +116,7 @@ def load(env: Mapping[str, str]) -> Config:
         data_bucket=data_bucket,
         region=region,
         endpoint_url=endpoint_url,
+        host=_ip_address(env, "HOST", "0.0.0.0"),  # noqa: S104 - see Config.host
         port=_integer(env, "PORT", 5001, 1, 65535),
         data_prefix=data_prefix,
         wait_time_seconds=_integer(env, "WAIT_TIME_SECONDS", 20, 0, 20),

@@ -79,9 +79,11 @@ def run(config: Config) -> int:
 
     health = Health(heartbeat, loops_alive, config.health_max_age_seconds)
     try:
-        server = make_server("0.0.0.0", config.port, health)  # noqa: S104 - container port
+        server = make_server(config.host, config.port, health)
     except OSError as error:
-        sys.stderr.write(f"worker: cannot listen on port {config.port}: {error.strerror}\n")
+        sys.stderr.write(
+            f"worker: cannot listen on {config.host} port {config.port}: {error.strerror}\n"
+        )
         return 2
 
     received: list[str] = []
