@@ -1,6 +1,6 @@
 """Render one environment's plans and policy results as one sticky pull-request comment.
 
-    python -m ci.plan_comment --env dev --plans plans/dev --checkov checkov-dev.json \
+    python -m ci.plan_comment --env dev --plans plans/dev --checkov policy/plans/checkov.json \
         --commit "$GITHUB_SHA" --artifact-url "$RUN_URL" --output comment-dev.md
 
 The comment starts with a hidden marker (`marker(env)`) by which `ci.sticky_comment` finds
@@ -274,7 +274,7 @@ def render(
     ]
 
     link = f'<a href="{html.escape(artifact_url, quote=True)}">plan artifact</a>'
-    footer = f"\nFull plans (binary and JSON) and policy results: {link}.\n"
+    footer = f"\nFull plan log and policy results: {link}.\n"
     notice_reserve = 300 + len(link)
     budget = limit - len(footer) - notice_reserve
     if budget <= 0:
@@ -322,7 +322,10 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "--checkov",
         type=Path,
         required=True,
-        help="checkov JSON output for those plans; missing or empty if checkov did not run",
+        help=(
+            "checkov JSON for those plans (checkov's output, or the policy gate's "
+            "plans/checkov.json); missing or empty if the policy step did not run"
+        ),
     )
     parser.add_argument(
         "--plan-outcome",
@@ -342,7 +345,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     plans = plan_summary.load_unit_plans(args.plans) if args.plans.is_dir() else []
     # No report means checkov did not run: the comment says "not evaluated", never "0 failed".
     report = args.checkov.read_text(encoding="utf-8") if args.checkov.is_file() else ""
-    checks = policy_results.parse(report) if report.strip() else None
+    units = [plan.unit for plan in plans]
+    checks = policy_results.parse(report, units) if report.strip() else None
     comment = render(
         args.env,
         plans,

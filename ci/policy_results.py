@@ -1,14 +1,18 @@
-"""Checkov results (`checkov -d <plans dir> --framework terraform_plan -o json`) per unit.
+"""Checkov results on plan JSONs (`checkov ... --framework terraform_plan -o json`) per unit.
 
-Checkov reports each check with `file_path` relative to the scanned directory, with a
-leading slash (`/vpc/tfplan.json`); scanning the same directory the plans were loaded
-from makes that path name the unit exactly as `plan_summary.unit_name` does.
+Two shapes of input name the unit differently:
+- a plain scan of the plans directory reports `file_path` relative to it, with a leading
+  slash (`/vpc/tfplan.json`), which names the unit as `plan_summary.unit_name` does;
+- the policy gate (scripts/policy.py) scans copies of the plans with the module's HCL as
+  the enrichment root, so `file_path` is the module's file (`main.tf`) and the plan is
+  `file_abs_path` (`.../<unit>/tfplan.json`): given the planned units, that path's ending
+  names the unit.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -42,8 +46,12 @@ class PolicyCounts:
         return self.passed + self.failed + self.skipped
 
 
-def _unit_of(file_path: str) -> str:
-    path = PurePosixPath(file_path.lstrip("/"))
+def _unit_of(check: dict[str, object], units: Sequence[str]) -> str:
+    plan_path = str(check.get("file_abs_path") or "")
+    for unit in units:
+        if plan_path.endswith(f"/{unit}/tfplan.json"):
+            return unit
+    path = PurePosixPath(str(check["file_path"]).lstrip("/"))
     parent = path.parent.as_posix()
     return path.stem if parent == "." else parent
 
@@ -56,8 +64,13 @@ def _reports(decoded: object) -> list[dict[str, object]]:
     return reports
 
 
-def parse(text: str) -> list[PolicyCheck]:
-    """Every check in checkov's JSON output, in the order checkov reported them."""
+def parse(text: str, units: Iterable[str] = ()) -> list[PolicyCheck]:
+    """Every check in checkov's JSON output, in the order checkov reported them.
+
+    `units` are the planned units' names, for results whose `file_path` is not the plan.
+    """
+    # Longest first: a nested unit "a/b" must not be taken for "b".
+    known_units = sorted(set(units), key=len, reverse=True)
     try:
         decoded = json.loads(text)
     except json.JSONDecodeError as error:
@@ -76,7 +89,7 @@ def parse(text: str) -> list[PolicyCheck]:
             for check in results.get(key) or []:
                 checks.append(
                     PolicyCheck(
-                        unit=_unit_of(str(check["file_path"])),
+                        unit=_unit_of(check, known_units),
                         check_id=str(check["check_id"]),
                         check_name=str(check.get("check_name") or ""),
                         resource=str(check.get("resource") or ""),

@@ -10,7 +10,11 @@
    scanned per module (the unit's Terraform source, from `terragrunt find --reading`), with
    that module's HCL as checkov's plan-enrichment root, so a module's inline
    `checkov:skip=<id>:<reason>` comments hold in its plans too.
-3. Writes, per scan, checkov's JSON, SARIF and JUnit XML under --reports, plus summary.md.
+   With --plan-json (CI's plan job), the units without a plan JSON are ones the caller chose
+   not to plan (affected units only) and are not an error.
+3. Writes, per scan, checkov's JSON, SARIF and JUnit XML under --reports, plus summary.md and
+   plans/checkov.json: every plan scan's checkov reports in one list (what the PR comment
+   reads; `[]` when there was no plan to scan).
 
 Exits 1 when any check failed or any stack could not be planned, 2 on a usage error.
 Checkov settings (frameworks, custom checks, global skips, offline) are in .checkov.yaml.
@@ -228,21 +232,34 @@ def stack_units(stack_dir: Path, modules_dir: Path) -> dict[str, str]:
     return units
 
 
+@dataclass(frozen=True)
+class PlannedStack:
+    """Plan JSONs of a stack's units, in Terragrunt's --json-out-dir layout."""
+
+    name: str
+    stack_dir: Path
+    json_dir: Path
+    # False when the caller planned a subset (affected units only): missing plans are fine.
+    every_unit: bool = True
+
+
 def collect_plans(
-    stacks: Sequence[tuple[str, Path, Path]], modules_dir: Path, plans_dir: Path
+    stacks: Sequence[PlannedStack], modules_dir: Path, plans_dir: Path
 ) -> tuple[dict[str, Path], list[str]]:
     """Copy each unit's plan JSON to plans_dir/<module>/input/<stack>/<unit>/tfplan.json.
 
     One directory per module, so the scanned plans are kept next to that module's reports.
-    Returns module -> input dir, and an error per unit without a plan.
+    Returns module -> input dir, and an error per unit without a plan where every unit counts.
     """
     inputs: dict[str, Path] = {}
     errors = []
-    for name, stack_dir, json_dir in stacks:
-        for unit, module in sorted(stack_units(stack_dir, modules_dir).items()):
-            plan = json_dir / unit / "tfplan.json"
+    for stack in stacks:
+        name = stack.name
+        for unit, module in sorted(stack_units(stack.stack_dir, modules_dir).items()):
+            plan = stack.json_dir / unit / "tfplan.json"
             if not plan.is_file():
-                errors.append(f"stack {name}: unit {unit} produced no plan JSON")
+                if stack.every_unit:
+                    errors.append(f"stack {name}: unit {unit} produced no plan JSON")
                 continue
             inputs[module] = plans_dir / module / "input"
             target = inputs[module] / name / unit / "tfplan.json"
@@ -270,6 +287,17 @@ def scan_plans(
                 run_checkov(f"plans/{module}", "terraform_plan", targets, reports_dir, extra)
             )
     return results
+
+
+def merge_plan_reports(plans_dir: Path) -> Path:
+    """plans_dir/checkov.json: the checkov reports of every module's plan scan, in one list."""
+    merged: list[dict[str, object]] = []
+    for report in sorted(plans_dir.glob("*/checkov.json")):
+        merged += _reports(json.loads(report.read_text(encoding="utf-8")))
+    plans_dir.mkdir(parents=True, exist_ok=True)
+    target = plans_dir / "checkov.json"
+    target.write_text(json.dumps(merged), encoding="utf-8")
+    return target
 
 
 @contextmanager
@@ -378,7 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     modules_dir = args.modules_dir.resolve()
     planned = [
-        (Path(stack).name, Path(stack).resolve(), Path(json_dir).resolve())
+        PlannedStack(Path(stack).name, Path(stack).resolve(), Path(json_dir).resolve(), False)
         for stack, json_dir in given_plans
     ]
     with plan_environment(bool(stacks)) as env, tempfile.TemporaryDirectory() as work:
@@ -389,17 +417,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             if error:
                 plan_errors.append(error)
             else:
-                planned.append((name, Path(directory).resolve(), json_dir))
+                planned.append(PlannedStack(name, stack_dir, json_dir))
     if planned:
         inputs, missing = collect_plans(planned, modules_dir, reports_dir / "plans")
         plan_errors += missing
         results += scan_plans(inputs, modules_dir, reports_dir)
+        merge_plan_reports(reports_dir / "plans")
 
     text = summary(results, plan_errors)
     (reports_dir / "summary.md").write_text(text, encoding="utf-8")
     print(text)
     print(f"Reports: {reports_dir}")
-    return 0 if results and all(r.ok for r in results) and not plan_errors else 1
+    # Given plans may be none at all (no unit affected); anything else must scan something.
+    scanned_enough = bool(results) or not (args.hcl or stacks)
+    return 0 if scanned_enough and all(r.ok for r in results) and not plan_errors else 1
 
 
 if __name__ == "__main__":

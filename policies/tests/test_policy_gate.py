@@ -10,7 +10,19 @@ from pathlib import Path
 
 import pytest
 
+from ci import policy_results
 from policies.tests.checkov_run import CUSTOM_IDS, FIXTURES, REPO_ROOT
+
+
+def run_gate(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "policy.py"), *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 def failed_ids(*reports: Path) -> set[str]:
@@ -143,3 +155,42 @@ def test_gate_applies_module_skip_comments_to_plans(tmp_path: Path) -> None:
     # ... while the skipped check is reported as skipped, with the module's reason.
     assert ("CKV_AWS_27", "aws_sqs_queue.this") not in failed
     assert skipped[("CKV_AWS_27", "aws_sqs_queue.this")].startswith("Fixture: the reason")
+
+    # The merged report the PR comment reads attributes every check to the unit, although
+    # plan enrichment reports the module's file (main.tf) rather than the plan.
+    merged = (reports / "plans" / "checkov.json").read_text(encoding="utf-8")
+    units = {check.unit for check in policy_results.parse(merged, ["queue"])}
+    assert units == {"queue"}
+
+    # CI's path: the same plans, made elsewhere, given with --plan-json.
+    rescan = run_gate(
+        "--plan-json",
+        f"{fixture / 'live'}={reports / 'stacks' / 'waiver' / 'json'}",
+        "--modules-dir",
+        str(fixture / "modules"),
+        "--reports",
+        str(tmp_path / "rescan"),
+    )
+    assert rescan.returncode == 1, rescan.stdout[-3000:]
+    assert "CKV_ORG_9 aws_sqs_queue.this" in rescan.stdout
+    assert "no plan JSON" not in rescan.stdout
+
+
+@pytest.mark.integration
+def test_given_plans_may_be_none_when_no_unit_is_affected(tmp_path: Path) -> None:
+    """CI plans affected units only: a stack with no plan JSON passes with an empty report."""
+    fixture = tmp_path / "waiver"
+    shutil.copytree(FIXTURES / "waiver", fixture)
+    empty = tmp_path / "json"
+    empty.mkdir()
+    completed = run_gate(
+        "--plan-json",
+        f"{fixture / 'live'}={empty}",
+        "--modules-dir",
+        str(fixture / "modules"),
+        "--reports",
+        str(tmp_path / "reports"),
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    merged = tmp_path / "reports" / "plans" / "checkov.json"
+    assert json.loads(merged.read_text(encoding="utf-8")) == []

@@ -347,3 +347,32 @@ def test_unknown_actions_are_refused() -> None:
                 "resource_changes": [{"address": "a.b", "change": {"actions": ["explode"]}}],
             },
         )
+
+
+def test_gate_reports_name_the_unit_by_the_plan_path() -> None:
+    """The policy gate's enriched results name the module's file; the plan path names the unit."""
+
+    def result(file_path: str, plan: str) -> dict[str, object]:
+        return {
+            "check_id": "CKV_AWS_1",
+            "check_name": "n",
+            "resource": "aws_sqs_queue.this",
+            "file_path": file_path,
+            "file_abs_path": plan,
+        }
+
+    gate = "/runner/policy/plans/sqs/input/dev"
+    report = {
+        "check_type": "terraform_plan",
+        "results": {
+            "failed_checks": [result("main.tf", f"{gate}/sqs/tfplan.json")],
+            "passed_checks": [result("/b/tfplan.json", f"{gate}/a/b/tfplan.json")],
+            "skipped_checks": [result("main.tf", f"{gate}/b/tfplan.json")],
+        },
+    }
+    checks = policy_results.parse(json.dumps([report]), ["sqs", "b", "a/b"])
+    assert [(check.unit, check.result) for check in checks] == [
+        ("a/b", "PASSED"),
+        ("sqs", "FAILED"),
+        ("b", "SKIPPED"),
+    ]

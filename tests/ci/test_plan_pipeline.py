@@ -1,14 +1,13 @@
 """The plan workflow's pipeline on the real live/dev tree, against the AWS emulator.
 
-The same commands as .github/workflows/plan.yml: ci/plan-environment.sh, checkov with
-.checkov.yaml on the JSON plans, then the renderer. Only the credentials differ: the
-emulator instead of the OIDC plan role (live/_common/context.hcl switches dev to the
-emulator when AWS_EMULATOR_ENDPOINT is set).
+The same commands as .github/workflows/plan.yml: ci/plan-environment.sh, the policy gate
+on the JSON plans (scripts/policy.py --plan-json, which must pass), then the renderer.
+Only the credentials differ: the emulator instead of the OIDC plan role
+(live/_common/context.hcl switches dev to the emulator when AWS_EMULATOR_ENDPOINT is set).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -59,26 +58,24 @@ def run_pipeline(
     )
     json_dir = out / "json" / "live" / ENVIRONMENT
     json_dir.mkdir(parents=True, exist_ok=True)
-    report = out / "checkov.json"
-    with report.open("w") as stdout:
-        subprocess.run(
-            [
-                "checkov",
-                "--config-file",
-                ".checkov.yaml",
-                "--framework",
-                "terraform_plan",
-                "--directory",
-                str(json_dir),
-                "--output",
-                "json",
-            ],
-            cwd=REPO_ROOT,
-            stdout=stdout,
-            stderr=subprocess.DEVNULL,
-            timeout=600,
-            check=False,
-        )
+    gate = subprocess.run(
+        [
+            "python",
+            "scripts/policy.py",
+            "--plan-json",
+            f"live/{ENVIRONMENT}={json_dir}",
+            "--reports",
+            str(out / "policy"),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert gate.returncode == 0, gate.stdout[-4000:] + gate.stderr[-2000:]
+    report = out / "policy" / "plans" / "checkov.json"
     return plan, json_dir, report
 
 
@@ -105,13 +102,19 @@ def test_full_plan_of_dev_renders_every_unit_with_terraforms_counts(
         ours = plans[unit]
         assert (ours.to_add, ours.to_change, ours.to_destroy) == counts, unit
 
-    checks = policy_results.parse(report.read_text())
+    checks = policy_results.parse(report.read_text(), list(plans))
+    # Every check is attributed to a planned unit, and the gate passed: nothing failed.
+    assert {check.unit for check in checks} <= set(plans)
+    counts = policy_results.count(checks)
+    assert counts.failed == 0, counts
+    assert counts.passed > 0, counts
+    assert counts.skipped > 0, counts
+    assert {check.unit for check in checks if check.result == "SKIPPED"} >= {"vpc", "alb"}
     comment = plan_comment.render(
         ENVIRONMENT, list(plans.values()), checks, commit=COMMIT, artifact_url=ARTIFACT
     )
-    summary = json.loads(report.read_text())
-    summary = summary[0]["summary"] if isinstance(summary, list) else summary["summary"]
-    assert f"Policies: **{summary['failed']} failed**, {summary['passed']} passed" in comment
+    assert "✅ passes policy" in comment
+    assert f"**0 failed**, {counts.passed} passed, {counts.skipped} skipped." in comment
     for unit, (add, change, destroy) in terraform_counts.items():
         assert f"| <code>{unit}</code> | {add} | {change} | {destroy} |" in comment
     assert len(comment) < plan_comment.GITHUB_COMMENT_LIMIT
@@ -127,7 +130,7 @@ def test_affected_plan_with_no_changes_plans_nothing_and_says_so(
     assert plan.returncode == 0, (plan.stdout + plan.stderr)[-4000:]
     assert "scope affected" in plan.stderr
     assert plan_summary.load_unit_plans(json_dir) == []
-    # With nothing to scan checkov prints a summary object with zero counts.
+    # With nothing to scan the gate passes and its merged report is an empty list.
     checks = policy_results.parse(report.read_text())
     assert checks == []
     comment = plan_comment.render(ENVIRONMENT, [], checks, commit=COMMIT, artifact_url=ARTIFACT)

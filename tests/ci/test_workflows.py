@@ -123,7 +123,9 @@ def test_plan_covers_every_environment_from_pull_requests_only() -> None:
     text = (GITHUB / "workflows" / "plan.yml").read_text()
     assert 'ci/plan-environment.sh "$ENVIRONMENT" "$RUNNER_TEMP/plans" "$BASE_SHA"' in text
     assert '--plans "$RUNNER_TEMP/plans/json/live/$ENVIRONMENT"' in text
-    assert "--config-file .checkov.yaml --framework terraform_plan" in text
+    # The same gate as `make policy` (module skip reasons honoured), not a bare checkov run.
+    assert 'python scripts/policy.py --plan-json "live/$ENVIRONMENT=$json"' in text
+    assert '--checkov "$RUNNER_TEMP/policy/plans/checkov.json"' in text
     assert "python -m ci.plan_comment" in text
     assert "python -m ci.sticky_comment" in text
 
