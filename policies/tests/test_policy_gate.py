@@ -39,22 +39,13 @@ def test_gate_rejects_insecure_module_and_plan(tmp_path: Path) -> None:
     stack = tmp_path / "insecure"
     shutil.copytree(FIXTURES / "insecure", stack)
     reports = tmp_path / "reports"
-    completed = subprocess.run(
-        [
-            sys.executable,
-            str(REPO_ROOT / "scripts" / "policy.py"),
-            "--hcl",
-            str(stack),
-            "--stack",
-            f"insecure={stack}",
-            "--reports",
-            str(reports),
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    completed = run_gate(
+        "--hcl",
+        str(stack),
+        "--stack",
+        f"insecure={stack}",
+        "--reports",
+        str(reports),
     )
     assert completed.returncode == 1, completed.stdout[-3000:] + completed.stderr[-3000:]
 
@@ -98,22 +89,13 @@ def test_gate_passes_a_compliant_stack(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     reports = tmp_path / "reports"
-    completed = subprocess.run(
-        [
-            sys.executable,
-            str(REPO_ROOT / "scripts" / "policy.py"),
-            "--hcl",
-            str(stack),
-            "--stack",
-            f"compliant={stack}",
-            "--reports",
-            str(reports),
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    completed = run_gate(
+        "--hcl",
+        str(stack),
+        "--stack",
+        f"compliant={stack}",
+        "--reports",
+        str(reports),
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert "Result: PASSED" in completed.stdout
@@ -125,22 +107,13 @@ def test_gate_applies_module_skip_comments_to_plans(tmp_path: Path) -> None:
     fixture = tmp_path / "waiver"
     shutil.copytree(FIXTURES / "waiver", fixture)
     reports = tmp_path / "reports"
-    completed = subprocess.run(
-        [
-            sys.executable,
-            str(REPO_ROOT / "scripts" / "policy.py"),
-            "--stack",
-            f"waiver={fixture / 'live'}",
-            "--modules-dir",
-            str(fixture / "modules"),
-            "--reports",
-            str(reports),
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    completed = run_gate(
+        "--stack",
+        f"waiver={fixture / 'live'}",
+        "--modules-dir",
+        str(fixture / "modules"),
+        "--reports",
+        str(reports),
     )
     # CKV_ORG_9 is not skipped, so the gate still fails ...
     assert completed.returncode == 1, completed.stdout[-3000:] + completed.stderr[-3000:]
