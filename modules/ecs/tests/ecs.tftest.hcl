@@ -12,22 +12,6 @@ variables {
   tags                      = { Project = "ingest-pipeline", Environment = "test", ManagedBy = "terraform" }
 }
 
-# moto 5.2.5 implements no Application Auto Scaling ListTagsForResource, which provider 5.100
-# calls after every RegisterScalableTarget (it answers 500, retried until timeout). The two
-# scalable targets are therefore not sent to the emulator: their configured arguments
-# (resource_id, min/max capacity) are still evaluated and asserted below, and the scaling
-# policies attached to them are applied for real.
-# Declared for the whole file: every run that plans the module must skip them.
-override_resource {
-  target = aws_appautoscaling_target.frontend[0]
-  values = { arn = "arn:aws:application-autoscaling:eu-central-1:123456789012:scalable-target/frontend-test" }
-}
-
-override_resource {
-  target = aws_appautoscaling_target.worker[0]
-  values = { arn = "arn:aws:application-autoscaling:eu-central-1:123456789012:scalable-target/worker-test" }
-}
-
 run "setup" {
   module {
     source = "./tests/setup"
@@ -256,9 +240,10 @@ run "apply" {
     condition = (
       aws_appautoscaling_target.frontend[0].min_capacity >= 1 && aws_appautoscaling_target.worker[0].min_capacity >= 1 &&
       aws_appautoscaling_target.frontend[0].resource_id == "service/ecs-test-cluster/frontend-service" &&
-      aws_appautoscaling_target.worker[0].resource_id == "service/ecs-test-cluster/queue-worker-service"
+      aws_appautoscaling_target.worker[0].resource_id == "service/ecs-test-cluster/queue-worker-service" &&
+      startswith(aws_appautoscaling_target.worker[0].arn, "arn:aws:application-autoscaling:")
     )
-    error_message = "Both services must autoscale with a minimum of at least one task."
+    error_message = "Both services must autoscale (registered scalable targets) with a minimum of at least one task."
   }
 
   assert {
