@@ -13,8 +13,9 @@ ENV ?= dev
 export TOOLS_DIR
 export PATH := $(TOOLS_DIR)/bin:$(VENV)/bin:$(PATH)
 export TF_CLI_CONFIG_FILE := $(TOOLS_DIR)/terraform.rc
-export TF_PLUGIN_CACHE_DIR := $(TOOLS_DIR)/plugin-cache
 export TG_TF_PATH := $(TOOLS_DIR)/bin/tf
+# A plugin cache from the caller's shell would be shared by parallel inits (see scripts/tools.sh).
+unexport TF_PLUGIN_CACHE_DIR
 export TF_IN_AUTOMATION := 1
 export CHECKPOINT_DISABLE := 1
 export PYTHONDONTWRITEBYTECODE := 1

@@ -116,8 +116,7 @@ def aws_env(url: str) -> dict[str, str]:
     base.pop("AWS_PROFILE", None)
     # Terragrunt's caches under .local: no clash with other runs in live/local (e.g. the policy
     # gate's plans against another emulator), and `make down` removes them.
-    env = {**base, **emulator.terragrunt_env(url), "TG_DOWNLOAD_DIR": str(LOCAL_DIR / "cache")}
-    return terragrunt.without_plugin_cache(env, LOCAL_DIR)
+    return {**base, **emulator.terragrunt_env(url), "TG_DOWNLOAD_DIR": str(LOCAL_DIR / "cache")}
 
 
 # --- steps of `up` ---------------------------------------------------------------------------

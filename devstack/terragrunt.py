@@ -92,28 +92,6 @@ def run_all(
         )
 
 
-def without_plugin_cache(env: Mapping[str, str], config_dir: Path) -> dict[str, str]:
-    """`env` with Terraform's plugin cache turned off, for parallel runs (`run --all`).
-
-    With the toolchain's unpacked provider mirror, every `terraform init` re-links the cache
-    entry, and parallel inits fail with "failed to create directory ... file exists". Without
-    a cache, init links the mirror into the unit's .terraform directly, just as fast.
-    """
-    result = {k: v for k, v in env.items() if k != "TF_PLUGIN_CACHE_DIR"}
-    source = env.get("TF_CLI_CONFIG_FILE")
-    if source:
-        lines = Path(source).read_text(encoding="utf-8").splitlines()
-        config = config_dir / "terraform.rc"
-        config_dir.mkdir(parents=True, exist_ok=True)
-        config.write_text(
-            "\n".join(line for line in lines if not line.strip().startswith("plugin_cache_dir"))
-            + "\n",
-            encoding="utf-8",
-        )
-        result["TF_CLI_CONFIG_FILE"] = str(config)
-    return result
-
-
 def init_unit(unit_dir: Path, env: Mapping[str, str], timeout: float = 300.0) -> None:
     """`terragrunt init` of one unit, which bootstraps the state bucket.
 

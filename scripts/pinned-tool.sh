@@ -14,7 +14,6 @@ if [[ ! -x "$tools_dir/bin/$name" ]]; then
 fi
 export PATH="$tools_dir/bin:$PATH"
 export TF_CLI_CONFIG_FILE="${TF_CLI_CONFIG_FILE:-$tools_dir/terraform.rc}"
-export TF_PLUGIN_CACHE_DIR="${TF_PLUGIN_CACHE_DIR:-$tools_dir/plugin-cache}"
 export TG_TF_PATH="${TG_TF_PATH:-$tools_dir/bin/tf}"
 export CHECKPOINT_DISABLE=1
 exec "$tools_dir/bin/$name" "$@"

@@ -39,7 +39,6 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from devstack import emulator as emulator_lib  # noqa: E402 - needs the repo root on sys.path
-from devstack import terragrunt as devstack_terragrunt  # noqa: E402
 
 CONFIG_FILE = REPO_ROOT / ".checkov.yaml"
 PLAN_TIMEOUT_S = 1200
@@ -183,9 +182,7 @@ def plan_stack(
     Nothing is applied first: every unit must plan from an empty state, on mock outputs.
     """
     shutil.rmtree(json_dir.parent, ignore_errors=True)
-    run_env = devstack_terragrunt.without_plugin_cache(
-        {**os.environ, **env, "TG_DOWNLOAD_DIR": str(work_dir / "cache")}, work_dir
-    )
+    run_env = {**os.environ, **env, "TG_DOWNLOAD_DIR": str(work_dir / "cache")}
     common = ["--non-interactive", "--no-color", "--log-level", "error"]
     error = _terragrunt(
         [

@@ -26,7 +26,6 @@ from live_support import (
 )
 
 from devstack import emulator as emulator_lib
-from devstack import terragrunt as tg
 
 PLAN_TIMEOUT_S = 900
 
@@ -57,15 +56,12 @@ def test_environment_plans_against_the_emulator(
 ) -> None:
     before = git_status(LIVE)
     json_dir = tmp_path / "json"
-    # Caches of this run only, and no plugin cache (parallel inits race on it).
-    env = tg.without_plugin_cache(
-        {
-            **os.environ,
-            **emulator_lib.terragrunt_env(emulator.endpoint),
-            "TG_DOWNLOAD_DIR": str(tmp_path / "cache"),
-        },
-        tmp_path,
-    )
+    # Caches of this run only.
+    env = {
+        **os.environ,
+        **emulator_lib.terragrunt_env(emulator.endpoint),
+        "TG_DOWNLOAD_DIR": str(tmp_path / "cache"),
+    }
     network = terragrunt(
         "apply",
         "--non-interactive",
