@@ -10,13 +10,10 @@ locals {
   context  = read_terragrunt_config("${get_repo_root()}/live/_common/context.hcl").locals
   endpoint = local.context.emulator_endpoint
 
-  # Every service the modules call. The provider rejects names it does not know; a service
-  # missing here would send its calls to real AWS, which the dummy credentials refuse.
-  emulated_services = [
-    "acm", "applicationautoscaling", "autoscaling", "cloudwatch", "ec2", "ecr", "ecs", "elb",
-    "elbv2", "events", "iam", "kms", "logs", "s3", "secretsmanager", "sns", "sqs", "ssm",
-    "sts", "wafv2",
-  ]
+  # Every service the modules call (stack.json, shared with the module tests). The provider
+  # rejects names it does not know; a service missing there would send its calls to real
+  # AWS, which the dummy credentials refuse.
+  emulated_services = local.context.stack.emulator.services
 
   emulated_provider_settings = <<-EOT
     # Emulator mode: credentials are the dummy ones from the environment.

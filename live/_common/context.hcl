@@ -5,23 +5,25 @@
 #
 # Emulator mode: live/local always (its account.hcl names an endpoint); dev, staging and prod
 # when AWS_EMULATOR_ENDPOINT is set. Then the account is the emulator's
-# (AWS_EMULATOR_ACCOUNT_ID, default moto's 123456789012), so plans of those environments run
+# (AWS_EMULATOR_ACCOUNT_ID, default stack.json's emulator account), so plans of those environments run
 # against a moto server with their units unchanged.
 
 locals {
-  project    = "ingest-pipeline"
-  repository = "acme/ingest-pipeline"
+  # Names, prefixes and emulator settings of the whole stack, shared with the Python tooling.
+  stack      = jsondecode(file("${get_repo_root()}/stack.json"))
+  project    = local.stack.project
+  repository = local.stack.repository
 
   account = read_terragrunt_config("${get_original_terragrunt_dir()}/../account.hcl").locals
   env     = read_terragrunt_config("${get_original_terragrunt_dir()}/../env.hcl").locals
 
   environment = local.env.environment
-  name        = "devops-${local.environment}"
+  name        = "${local.stack.name_prefix}-${local.environment}"
   region      = local.account.region
 
   emulator_endpoint = get_env("AWS_EMULATOR_ENDPOINT", local.account.emulator_endpoint)
   emulated          = local.emulator_endpoint != ""
-  account_id        = local.emulated ? get_env("AWS_EMULATOR_ACCOUNT_ID", "123456789012") : local.account.account_id
+  account_id        = local.emulated ? get_env("AWS_EMULATOR_ACCOUNT_ID", local.stack.emulator.account_id) : local.account.account_id
 
   state_bucket      = "${local.project}-tfstate-${local.account_id}-${local.region}"
   state_logs_bucket = "${local.project}-tfstate-logs-${local.account_id}-${local.region}"
