@@ -28,9 +28,14 @@ help: ## List the targets
 .PHONY: venv tools lock
 venv: $(VENV)/.installed ## Create/update the project venv (.venv) from pinned requirements
 
-$(VENV)/.installed: requirements-dev.txt services/frontend/requirements.txt services/worker/requirements.txt
+# The pinned dependencies, then the repository's tooling (devstack, policies) and both
+# services as editable packages, so every test and script imports them by name.
+$(VENV)/.installed: requirements-dev.txt services/frontend/requirements.txt services/worker/requirements.txt \
+    pyproject.toml services/frontend/pyproject.toml services/worker/pyproject.toml
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
 	@$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps \
+	  -e . -e services/frontend -e services/worker
 	@touch $@
 
 tools: ## Build/find the pinned Terragrunt, Terraform/OpenTofu, AWS provider mirror, actionlint, checkov
@@ -70,7 +75,7 @@ serve-worker: venv ## Run the worker (foreground) configured from the environmen
 	cd services/worker && exec python -m worker
 
 bench: venv ## Benchmark frontend and worker against the emulator (bare and with 20 ms latency)
-	@cd services && PYTHONPATH=$(CURDIR) exec python -m bench
+	@python -m devstack.bench
 
 # --- Terraform modules (modules/) ------------------------------------------------------
 # Each module: offline init + validate, README tables check, then scripts/test-modules.sh
@@ -138,7 +143,7 @@ POLICY_STACKS ?= local dev staging prod
 POLICY_REPORTS ?= $(CURDIR)/reports/policy
 .PHONY: policy test-policies precommit
 policy: test-policies ## Policy gate: checkov (built-in + CKV_ORG_*) on module HCL and all stack plans
-	@python scripts/policy.py --reports $(POLICY_REPORTS) --hcl modules \
+	@python -m policies.gate --reports $(POLICY_REPORTS) --hcl modules \
 	  $(foreach stack,$(POLICY_STACKS),$(if $(wildcard live/$(stack)),--stack $(stack)=live/$(stack)))
 
 test-policies: venv tools ## Tests of the custom checkov policies, incl. the gate's negative test
@@ -156,7 +161,7 @@ test-ci: venv tools ## CI/CD: renderer/upsert tests, actionlint, zizmor --offlin
 	@yamllint --strict .github
 
 ci-fixtures: venv tools ## Regenerate tests/ci/fixtures: real Terraform plans and checkov results
-	@python tests/ci/plan_fixtures.py
+	@python -m devstack.ci.plan_fixtures
 
 # --- clean-up ---------------------------------------------------------------------
 .PHONY: clean

@@ -18,28 +18,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-HOST = "127.0.0.1"
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from devstack.stackdef import EMULATOR, REGION, REPO_ROOT
+
+HOST = EMULATOR.host
 READY_TIMEOUT_S = 30.0
 
-# Dummy credentials: the emulator accepts any, and real ones must never be used.
+# Dummy credentials (the emulator accepts any; real ones must never be used) and the region.
 EMULATOR_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_REGION": "eu-central-1",
-    "AWS_DEFAULT_REGION": "eu-central-1",
+    **EMULATOR.credentials,
+    "AWS_REGION": REGION,
+    "AWS_DEFAULT_REGION": REGION,
 }
-
 # moto server settings (the server's environment), for `make up` and the tests alike.
-SERVER_SETTINGS = {
-    # Nothing here launches EC2 instances: skip loading the AMI catalogue, which costs
-    # seconds on the first EC2 call of every region (every VPC apply).
-    "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
-}
-
-# moto's default account: the root terragrunt.hcl uses it for any environment in emulator mode.
-ACCOUNT_ID = "123456789012"
+SERVER_SETTINGS = EMULATOR.server_settings
+ACCOUNT_ID = EMULATOR.account_id
 
 
 def terragrunt_env(endpoint: str) -> dict[str, str]:

@@ -1,22 +1,30 @@
-"""Background processes of the local stack: start detached, track by pidfile, stop by group.
+"""Processes of the twin and the tests: start detached, track by pidfile, stop by group.
 
 Every process starts in a session of its own, so its pid is also its process-group id and
 stopping the group also stops what it spawned (make -> gunicorn -> gunicorn workers).
+Process state comes from psutil, so the same code runs on Linux and macOS.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-HOST = "127.0.0.1"
+import psutil
+
+from devstack.stackdef import EMULATOR, SERVICES
+
+HOST = EMULATOR.host
+VENV_BIN = Path(sys.executable).parent
 
 
 def start_detached(
@@ -45,19 +53,12 @@ def read_pid(pidfile: Path) -> int | None:
         return None
 
 
-def _state(pid: int) -> str | None:
-    """The process state letter from /proc (None when there is no such process)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    # "pid (comm) S ...": comm may contain spaces and parentheses; the state follows the last ')'.
-    return stat.rsplit(")", 1)[1].split()[0]
-
-
 def alive(pid: int) -> bool:
-    state = _state(pid)
-    return state is not None and state not in {"Z", "X"}
+    """True for a running process (a zombie has exited, whatever its entry says)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
 
 
 def owns_group(pid: int) -> bool:
@@ -69,25 +70,13 @@ def owns_group(pid: int) -> bool:
 
 
 def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # killpg(0) also succeeds for zombies; any live member counts.
-    return any(
-        alive(int(entry.name))
-        for entry in Path("/proc").iterdir()
-        if entry.name.isdigit() and _pgid_of(int(entry.name)) == pgid
-    )
-
-
-def _pgid_of(pid: int) -> int | None:
-    try:
-        return os.getpgid(pid)
-    except (ProcessLookupError, PermissionError):
-        return None
+    for process in psutil.process_iter():
+        try:
+            if os.getpgid(process.pid) == pgid and alive(process.pid):
+                return True
+        except (ProcessLookupError, PermissionError, psutil.Error):
+            continue
+    return False
 
 
 def stop_group(pgid: int, timeout: float = 15.0) -> bool:
@@ -97,11 +86,8 @@ def stop_group(pgid: int, timeout: float = 15.0) -> bool:
             os.killpg(pgid, sig)
         except ProcessLookupError:
             return True
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if not _group_alive(pgid):
-                return True
-            time.sleep(0.1)
+        if wait_until(lambda: not _group_alive(pgid), wait, interval=0.1):
+            return True
     return not _group_alive(pgid)
 
 
@@ -111,12 +97,19 @@ def listening(port: int, host: str = HOST) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def http_ok(url: str, timeout: float = 2.0) -> bool:
+def http_status(url: str, timeout: float = 2.0) -> int | None:
+    """The HTTP status of GET url, or None when nothing answers."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback
-            return bool(response.status == 200)
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
     except (urllib.error.URLError, OSError):
-        return False
+        return None
+
+
+def http_ok(url: str, timeout: float = 2.0) -> bool:
+    return http_status(url, timeout) == 200
 
 
 def wait_until(check: Callable[[], bool], timeout: float, interval: float = 0.2) -> bool:
@@ -128,3 +121,64 @@ def wait_until(check: Callable[[], bool], timeout: float, interval: float = 0.2)
         if time.monotonic() >= deadline:
             return False
         time.sleep(interval)
+
+
+# --- the services, started as their containers are -------------------------------------------
+
+
+def container_command(service: str) -> list[str]:
+    """The exec-form CMD of the service's Dockerfile."""
+    dockerfile = SERVICES[service].directory / "Dockerfile"
+    for line in dockerfile.read_text(encoding="utf-8").splitlines():
+        if line.startswith("CMD "):
+            command = json.loads(line[len("CMD ") :])
+            if not isinstance(command, list):
+                raise TypeError(f"{dockerfile}: CMD must be exec form")
+            return [str(part) for part in command]
+    raise ValueError(f"no CMD in {dockerfile}")
+
+
+def start_service(
+    service: str, env: Mapping[str, str], log_path: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """Run the container command in its WORKDIR with only `env` (plus the venv on PATH)."""
+    full_env = {
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **env,
+    }
+    output = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - the child's
+    return subprocess.Popen(  # noqa: S603 - argv from our own Dockerfile
+        container_command(service),
+        cwd=SERVICES[service].directory,
+        env=full_env,
+        stdout=output,
+        stderr=subprocess.STDOUT if log_path else subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
+def wait_for_status(
+    url: str, status: int, timeout: float, process: subprocess.Popen[bytes]
+) -> None:
+    """Wait until GET url answers `status`; fail early when the process exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before {url} was ready")
+        if http_status(url, timeout=1.0) == status:
+            return
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer {status} within {timeout}s")
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 15.0) -> int:
+    """SIGTERM, then SIGKILL the process group if it does not exit in time."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    return int(process.returncode)

@@ -31,8 +31,8 @@ from urllib.parse import urlparse
 import boto3
 
 from devstack import emulator, processes, terragrunt
+from devstack.stackdef import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 LOCAL_DIR = REPO_ROOT / ".local"
 STACK_DIR = REPO_ROOT / "live" / "local"
 STACK_ENV = LOCAL_DIR / "stack.env"

@@ -1,13 +1,15 @@
-"""Run Terragrunt for the local stack: `run --all` with progress lines, and unit outputs."""
+"""The one Terragrunt runner: single commands, `run --all` with progress lines, unit outputs."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -26,6 +28,50 @@ def binary() -> str:
     if not found:
         raise TerragruntError("terragrunt not found on PATH: run `make tools`")
     return found
+
+
+@dataclass(frozen=True)
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def error_tail(self, limit: int = 3000) -> str:
+        """The end of what failed: Terragrunt logs units' errors on stderr, plans on stdout."""
+        return (self.stderr.strip() or self.stdout.strip())[-limit:]
+
+
+def run(
+    *args: str,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 300,
+) -> Result:
+    """Run terragrunt and capture its output; a timeout is a failed Result, not an exception.
+
+    `env`, when given, is the whole environment (a caller may leave variables out on purpose).
+    """
+    try:
+        completed = subprocess.run(  # noqa: S603 - argv from fixed parts
+            [binary(), *args],
+            cwd=cwd,
+            env={**(os.environ if env is None else env), "TG_NO_COLOR": "true"},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as expired:
+        return Result(124, _text(expired.stdout), f"timed out after {timeout:.0f}s")
+    return Result(completed.returncode, completed.stdout, completed.stderr)
+
+
+def _text(data: bytes | str | None) -> str:
+    return data.decode(errors="replace") if isinstance(data, bytes) else (data or "")
 
 
 def progress_of(line: str) -> str | None:
@@ -98,33 +144,32 @@ def init_unit(unit_dir: Path, env: Mapping[str, str], timeout: float = 300.0) ->
     Done once before `run --all`, whose parallel inits would otherwise all race to create
     the same bucket.
     """
-    completed = subprocess.run(  # noqa: S603 - fixed argv
-        [binary(), "init", "-input=false", "--non-interactive", "--log-level", "error"],
+    result = run(
+        "init",
+        "-input=false",
+        "--non-interactive",
+        "--log-level",
+        "error",
         cwd=unit_dir,
-        env=dict(env),
-        capture_output=True,
-        text=True,
+        env=env,
         timeout=timeout,
-        check=False,
     )
-    if completed.returncode != 0:
-        output = (completed.stdout + completed.stderr).strip()[-3000:]
-        raise TerragruntError(f"terragrunt init in {unit_dir} failed:\n{output}")
+    if result.returncode != 0:
+        raise TerragruntError(f"terragrunt init in {unit_dir} failed:\n{result.error_tail()}")
 
 
 def outputs(unit_dir: Path, env: Mapping[str, str], timeout: float = 120.0) -> dict[str, Any]:
     """The unit's outputs as {name: value} (`terragrunt output -json`)."""
-    completed = subprocess.run(  # noqa: S603 - fixed argv
-        [binary(), "output", "-json", "--non-interactive", "--log-level", "error"],
+    result = run(
+        "output",
+        "-json",
+        "--non-interactive",
+        "--log-level",
+        "error",
         cwd=unit_dir,
-        env=dict(env),
-        capture_output=True,
-        text=True,
+        env=env,
         timeout=timeout,
-        check=False,
     )
-    if completed.returncode != 0:
-        raise TerragruntError(
-            f"terragrunt output in {unit_dir} failed: {completed.stderr.strip()[-2000:]}"
-        )
-    return {name: item["value"] for name, item in json.loads(completed.stdout).items()}
+    if result.returncode != 0:
+        raise TerragruntError(f"terragrunt output in {unit_dir} failed: {result.error_tail(2000)}")
+    return {name: item["value"] for name, item in json.loads(result.stdout).items()}

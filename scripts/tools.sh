@@ -20,6 +20,29 @@ mkdir -p "$bin_dir"
 
 log() { printf 'tools: %s\n' "$*" >&2; }
 
+# One `make tools` at a time per cache (two checkouts, or `make up` beside `make test`): the
+# others wait. mkdir is atomic on every platform (flock(1) is not on macOS); a lock whose
+# holder is gone is stale and taken over.
+lock_dir=$tools_dir/.lock
+acquire_lock() {
+  local waited=0 holder
+  until mkdir "$lock_dir" 2>/dev/null; do
+    holder=$(cat "$lock_dir/pid" 2>/dev/null || true)
+    if [ -n "$holder" ] && ! kill -0 "$holder" 2>/dev/null; then
+      log "taking over the stale lock of process $holder"
+      rm -rf "$lock_dir"
+      continue
+    fi
+    [ "$waited" -eq 0 ] && log "another make tools (pid ${holder:-?}) is using $tools_dir; waiting"
+    [ "$waited" -lt 3600 ] || { log "gave up after ${waited}s waiting for $lock_dir"; exit 1; }
+    sleep 1
+    waited=$((waited + 1))
+  done
+  echo $$ >"$lock_dir/pid"
+  trap 'rm -rf "$lock_dir"' EXIT
+}
+acquire_lock
+
 # go_build <pinning module dir> <package> <output> [ldflags]
 go_build() {
   local module_dir=$1 package=$2 output=$3 ldflags=${4:-}

@@ -1,4 +1,4 @@
-"""Fixtures shared by both services' tests (services/ goes on sys.path for `testkit`)."""
+"""Fixtures shared by both services' tests."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from testkit import aws, processes
+
+from devstack import processes
+from devstack.testkit import aws
 
 EMULATOR_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -31,7 +33,7 @@ def service(tmp_path: Path) -> Iterator[Callable[..., processes.subprocess.Popen
     started: list[processes.subprocess.Popen[bytes]] = []
 
     def start(name: str, env: dict[str, str]) -> processes.subprocess.Popen[bytes]:
-        process = processes.start(
+        process = processes.start_service(
             name, {**EMULATOR_CREDENTIALS, **env}, log_path=tmp_path / f"{name}-{len(started)}.log"
         )
         started.append(process)

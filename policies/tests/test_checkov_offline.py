@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from policies.tests.checkov_run import FIXTURES, checkov, scan
+from devstack.checkov import FIXTURES, binary, scan
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_recording_proxy_sees_checkov_without_the_offline_setting(
     env = proxied_env(proxy)
     env["REQUEST_MAX_TRIES"] = "1"
     completed = subprocess.run(
-        [checkov(), "--framework", "terraform", "-d", str(FIXTURES / "hcl"), "-o", "json"],
+        [binary(), "--framework", "terraform", "-d", str(FIXTURES / "hcl"), "-o", "json"],
         cwd=tmp_path,  # away from the repository's .checkov.yaml
         capture_output=True,
         text=True,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 
 import pytest
 
-from policies.tests.checkov_run import CUSTOM_IDS, FIXTURES, Results, scan
+from devstack import terraform
+from devstack.checkov import CUSTOM_IDS, FIXTURES, Results, scan
 
 P, F = "PASSED", "FAILED"
 
@@ -85,25 +84,11 @@ def plan_results(tmp_path_factory: pytest.TempPathFactory) -> Results:
     workdir = tmp_path_factory.mktemp("plan")
     for source in [*(FIXTURES / "hcl").glob("*.tf"), *(FIXTURES / "plan").glob("*.tf")]:
         shutil.copy(source, workdir)
-    terraform = os.environ.get("TG_TF_PATH") or shutil.which("terraform") or "terraform"
-    for argv in (
-        [terraform, "init", "-input=false", "-no-color"],
-        [terraform, "plan", "-input=false", "-no-color", "-out=tfplan"],
-    ):
-        completed = subprocess.run(
-            argv, cwd=workdir, capture_output=True, text=True, timeout=300, check=False
-        )
-        assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
-    shown = subprocess.run(
-        [terraform, "show", "-json", "tfplan"],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    terraform.run(workdir, "init", "-input=false", "-no-color")
+    terraform.run(workdir, "plan", "-input=false", "-no-color", "-out=tfplan")
+    shown = terraform.run(workdir, "show", "-json", "tfplan", timeout=120)
     plan_json = workdir / "tfplan.json"
-    plan_json.write_text(shown.stdout, encoding="utf-8")
+    plan_json.write_text(shown, encoding="utf-8")
     results, _ = scan("terraform_plan", ["--file", str(plan_json)])
     return results
 

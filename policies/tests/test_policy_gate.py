@@ -1,4 +1,4 @@
-"""The gate bites: `scripts/policy.py` rejects a deliberately insecure module and its plan."""
+"""The gate bites: `policies/gate.py` rejects a deliberately insecure module and its plan."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from ci import policy_results
-from policies.tests.checkov_run import CUSTOM_IDS, FIXTURES, REPO_ROOT
+from devstack.checkov import CUSTOM_IDS, FIXTURES, REPO_ROOT
+from devstack.ci import policy_results
 
 
 def run_gate(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(REPO_ROOT / "scripts" / "policy.py"), *args],
+        [sys.executable, "-m", "policies.gate", *args],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from policies.tests.checkov_run import REPO_ROOT
+from devstack.checkov import REPO_ROOT
 
 CONFIG = yaml.safe_load((REPO_ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
 HOOKS = [hook for repo in CONFIG["repos"] for hook in repo["hooks"]]

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
-from testkit.processes import container_command
+
+from devstack.processes import container_command
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("frontend", "worker")

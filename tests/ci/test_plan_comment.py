@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ci import plan_comment, plan_summary, policy_results
-from ci.plan_summary import ResourceChange, UnitPlan
-from ci.policy_results import PolicyCheck
+from devstack.ci import plan_comment, plan_summary, policy_results
+from devstack.ci.plan_summary import ResourceChange, UnitPlan
+from devstack.ci.policy_results import PolicyCheck
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PLANS = FIXTURES / "plans" / "dev"

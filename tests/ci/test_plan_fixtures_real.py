@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ci import plan_summary, policy_results
-from tests.ci import plan_fixtures
+from devstack.ci import plan_fixtures, plan_summary, policy_results
 
 pytestmark = pytest.mark.integration
 

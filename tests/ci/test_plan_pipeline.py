@@ -1,7 +1,7 @@
 """The plan workflow's pipeline on the real live/dev tree, against the AWS emulator.
 
-The same commands as .github/workflows/plan.yml: ci/plan-environment.sh, the policy gate
-on the JSON plans (scripts/policy.py --plan-json, which must pass), then the renderer.
+The same commands as .github/workflows/plan.yml: scripts/plan-environment.sh, the policy gate
+on the JSON plans (python -m policies.gate --plan-json, which must pass), then the renderer.
 Only the credentials differ: the emulator instead of the OIDC plan role
 (live/_common/context.hcl switches dev to the emulator when AWS_EMULATOR_ENDPOINT is set).
 """
@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from ci import plan_comment, plan_summary, policy_results
 from devstack import emulator as emulator_lib
+from devstack.ci import plan_comment, plan_summary, policy_results
+from devstack.stackdef import REPO_ROOT
 
 pytestmark = pytest.mark.integration
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 ENVIRONMENT = "dev"
 COMMIT = "c0ffee" * 6 + "c0ff"
 ARTIFACT = "https://github.com/acme/ingest-pipeline/actions/runs/42/artifacts/7"
@@ -61,7 +61,8 @@ def run_pipeline(
     gate = subprocess.run(
         [
             "python",
-            "scripts/policy.py",
+            "-m",
+            "policies.gate",
             "--plan-json",
             f"live/{ENVIRONMENT}={json_dir}",
             "--reports",

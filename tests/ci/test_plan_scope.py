@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ci import plan_scope
+from devstack.ci import plan_scope
 
 
 @pytest.fixture
@@ -54,12 +54,11 @@ def test_shared_configuration_changes_plan_everything(repo: Path, changed: list[
 def test_cli_reads_git_diff_output(repo: Path) -> None:
     for changed, expected in (("modules/sqs/main.tf\n", "affected"), ("terragrunt.hcl\n", "all")):
         result = subprocess.run(
-            [sys.executable, "-m", "ci.plan_scope"],
+            [sys.executable, "-m", "devstack.ci.plan_scope"],
             input=changed,
             capture_output=True,
             text=True,
             cwd=repo,
-            env={"PYTHONPATH": str(Path(plan_scope.__file__).parents[1])},
             timeout=60,
             check=True,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.ci import plan_fixtures
+from devstack.ci import plan_fixtures
 
 
 def test_readme_example_is_the_renderers_output() -> None:

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import requests
 
-from ci import sticky_comment
+from devstack.ci import sticky_comment
 
 REPO = "acme/ingest-pipeline"
 TOKEN = "test-token"

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from devstack.stackdef import REPO_ROOT
+
 GITHUB = REPO_ROOT / ".github"
 WORKFLOWS = sorted((GITHUB / "workflows").glob("*.yml"))
 ACTIONS = sorted((GITHUB / "actions").glob("*/action.yml"))
@@ -121,13 +122,13 @@ def test_plan_covers_every_environment_from_pull_requests_only() -> None:
     # trusts only `...:pull_request` (modules/github-oidc).
     assert "environment" not in job
     text = (GITHUB / "workflows" / "plan.yml").read_text()
-    assert 'ci/plan-environment.sh "$ENVIRONMENT" "$RUNNER_TEMP/plans" "$BASE_SHA"' in text
+    assert 'scripts/plan-environment.sh "$ENVIRONMENT" "$RUNNER_TEMP/plans" "$BASE_SHA"' in text
     assert '--plans "$RUNNER_TEMP/plans/json/live/$ENVIRONMENT"' in text
     # The same gate as `make policy` (module skip reasons honoured), not a bare checkov run.
-    assert 'python scripts/policy.py --plan-json "live/$ENVIRONMENT=$json"' in text
+    assert 'python -m policies.gate --plan-json "live/$ENVIRONMENT=$json"' in text
     assert '--checkov "$RUNNER_TEMP/policy/plans/checkov.json"' in text
-    assert "python -m ci.plan_comment" in text
-    assert "python -m ci.sticky_comment" in text
+    assert "python -m devstack.ci.plan_comment" in text
+    assert "python -m devstack.ci.sticky_comment" in text
 
 
 def test_deploy_applies_dev_then_staging_then_prod_from_main() -> None:

@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from live_support import LIVE, REPO_ROOT, terragrunt
 
 from devstack import emulator, processes, stack
 from devstack import terragrunt as tg
+from devstack.live import LIVE
+from devstack.stackdef import REPO_ROOT
 
 
 def test_progress_of_reports_applies_and_waiters() -> None:
@@ -119,7 +120,7 @@ def test_local_services_listen_on_loopback_only() -> None:
 
 
 def test_worker_data_prefix_is_the_ecs_units() -> None:
-    result = terragrunt("render", "--format", "json", cwd=LIVE / "local" / "ecs")
+    result = tg.run("render", "--format", "json", cwd=LIVE / "local" / "ecs")
     assert result.returncode == 0, result.output
     assert json.loads(result.stdout)["inputs"]["data_prefix"] == stack.DATA_PREFIX
 

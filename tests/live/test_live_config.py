@@ -10,13 +10,14 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import pytest
-from live_support import (
+
+from devstack import terragrunt as tg
+from devstack.live import (
     ENVIRONMENTS,
     LIVE,
     MOCK_NOTICE,
     REPO_ROOT,
     REQUIRED_EDGES,
-    terragrunt,
     units,
     warnings_in,
 )
@@ -37,14 +38,14 @@ def unexpected_warnings(text: str) -> list[str]:
 
 
 def test_hcl_fmt_check_passes() -> None:
-    result = terragrunt("hcl", "fmt", "--check", cwd=REPO_ROOT)
+    result = tg.run("hcl", "fmt", "--check", cwd=REPO_ROOT)
     assert result.returncode == 0, result.output
     assert not warnings_in(result.output), result.output
 
 
 def test_hcl_fmt_check_catches_misformatted_files(tmp_path: Path) -> None:
     (tmp_path / "terragrunt.hcl").write_text('inputs = {\nname="x"\n}\n', encoding="utf-8")
-    result = terragrunt("hcl", "fmt", "--check", cwd=tmp_path)
+    result = tg.run("hcl", "fmt", "--check", cwd=tmp_path)
     assert result.returncode != 0
 
 
@@ -83,7 +84,7 @@ def test_no_configuration_uses_find_in_parent_folders_for_the_root() -> None:
 )
 def test_unit_validates_with_strict_inputs(environment: str, component: str) -> None:
     unit_dir = LIVE / environment / component
-    result = terragrunt("hcl", "validate", "--inputs", "--strict", cwd=unit_dir)
+    result = tg.run("hcl", "validate", "--inputs", "--strict", cwd=unit_dir)
     assert result.returncode == 0, result.output
     assert "All variables passed in by terragrunt are in use" in result.output, result.output
     assert "All required inputs are passed in by terragrunt" in result.output, result.output
@@ -96,6 +97,7 @@ def test_strict_validation_rejects_an_input_the_module_does_not_take(tmp_path: P
     shutil.copytree(LIVE / "dev", env_dir, ignore=shutil.ignore_patterns(".terragrunt-cache"))
     shutil.copytree(LIVE / "_common", tmp_path / "live" / "_common")
     shutil.copy(REPO_ROOT / "terragrunt.hcl", tmp_path / "terragrunt.hcl")
+    shutil.copy(REPO_ROOT / "stack.json", tmp_path / "stack.json")
     (tmp_path / "modules").symlink_to(REPO_ROOT / "modules")
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)  # get_repo_root()
     unit = env_dir / "sqs" / "terragrunt.hcl"
@@ -103,7 +105,7 @@ def test_strict_validation_rejects_an_input_the_module_does_not_take(tmp_path: P
         unit.read_text(encoding="utf-8") + '\ninputs = {\n  not_a_variable = "x"\n}\n',
         encoding="utf-8",
     )
-    result = terragrunt("hcl", "validate", "--inputs", "--strict", cwd=unit.parent)
+    result = tg.run("hcl", "validate", "--inputs", "--strict", cwd=unit.parent)
     assert result.returncode != 0
     assert "not_a_variable" in result.output
 
@@ -114,7 +116,7 @@ def dot_edges(dot: str) -> set[tuple[str, str]]:
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_dependency_graph_has_the_required_edges_and_no_cycle(environment: str) -> None:
-    result = terragrunt("dag", "graph", cwd=LIVE / environment)
+    result = tg.run("dag", "graph", cwd=LIVE / environment)
     assert result.returncode == 0, result.output
     assert not warnings_in(result.output), result.output
     edges = dot_edges(result.stdout)
@@ -132,7 +134,7 @@ def test_dependency_graph_has_the_required_edges_and_no_cycle(environment: str) 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_run_order_puts_dependencies_first(environment: str) -> None:
-    result = terragrunt("find", "--dag", "--json", "--dependencies", cwd=LIVE / environment)
+    result = tg.run("find", "--dag", "--json", "--dependencies", cwd=LIVE / environment)
     assert result.returncode == 0, result.output
     order = [entry["path"] for entry in json.loads(result.stdout)]
     assert set(order) == units(environment)

@@ -15,17 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from live_support import (
+
+from devstack import emulator as emulator_lib
+from devstack import terragrunt as tg
+from devstack.live import (
     LIVE,
     MOCK_NOTICE,
     REMOTE_ENVIRONMENTS,
     REPO_ROOT,
-    terragrunt,
     units,
     warnings_in,
 )
-
-from devstack import emulator as emulator_lib
 
 PLAN_TIMEOUT_S = 900
 
@@ -62,7 +62,7 @@ def test_environment_plans_against_the_emulator(
         **emulator_lib.terragrunt_env(emulator.endpoint),
         "TG_DOWNLOAD_DIR": str(tmp_path / "cache"),
     }
-    network = terragrunt(
+    network = tg.run(
         "apply",
         "--non-interactive",
         "-input=false",
@@ -72,7 +72,7 @@ def test_environment_plans_against_the_emulator(
         timeout=PLAN_TIMEOUT_S,
     )
     assert network.returncode == 0, network.output[-6000:]
-    result = terragrunt(
+    result = tg.run(
         "run",
         "--all",
         "--non-interactive",

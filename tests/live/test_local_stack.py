@@ -15,10 +15,10 @@ from pathlib import Path
 
 import boto3
 import pytest
-from live_support import LIVE, REPO_ROOT, warnings_in
 
 from devstack import emulator as emulator_lib
 from devstack import processes, stack
+from devstack.live import LIVE, REPO_ROOT, warnings_in
 
 PORTS = (4566, stack.FRONTEND_PORT, stack.WORKER_PORT)
 UP_TIMEOUT_S = 900

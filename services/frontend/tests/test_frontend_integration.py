@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 import requests
-from testkit import processes, proxy
-from testkit.aws import Resources
 
+from devstack import processes
 from devstack.emulator import free_port
+from devstack.testkit import proxy
+from devstack.testkit.aws import Resources
 
 pytestmark = pytest.mark.integration
 
@@ -89,7 +90,9 @@ def test_post_enqueues_data_and_rotated_token_applies_without_restart(
 
 
 def test_bad_configuration_stops_gunicorn_with_one_line() -> None:
-    process = processes.start("frontend", {"PORT": str(free_port()), "AWS_REGION": "eu-central-1"})
+    process = processes.start_service(
+        "frontend", {"PORT": str(free_port()), "AWS_REGION": "eu-central-1"}
+    )
     try:
         _, stderr = process.communicate(timeout=30)
     finally:
@@ -101,7 +104,7 @@ def test_bad_configuration_stops_gunicorn_with_one_line() -> None:
 def test_bad_port_value_stops_gunicorn_with_one_line(resources: Callable[..., Resources]) -> None:
     res = resources()
     env = {"QUEUE_URL": res.queue_url, "PORT": "eighty", "AWS_REGION": "eu-central-1"}
-    process = processes.start("frontend", env)
+    process = processes.start_service("frontend", env)
     try:
         _, stderr = process.communicate(timeout=30)
     finally:

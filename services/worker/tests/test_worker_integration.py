@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 import requests
-from testkit import processes, proxy
-from testkit.aws import Resources, wait_until
 
+from devstack import processes
 from devstack.emulator import free_port
+from devstack.testkit import proxy
+from devstack.testkit.aws import Resources, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -223,7 +224,7 @@ def test_health_is_503_when_sqs_never_answers(
     ],
 )
 def test_bad_configuration_exits_non_zero_with_one_line(env: dict[str, str], reason: str) -> None:
-    process = processes.start("worker", env)
+    process = processes.start_service("worker", env)
     try:
         _, stderr = process.communicate(timeout=30)
     finally:

@@ -2,11 +2,11 @@
 # Plan one environment exactly as the plan workflow does (and as tests/ci replays it against
 # the emulator):
 #
-#   ci/plan-environment.sh <env> <out dir> [<base sha>]
+#   scripts/plan-environment.sh <env> <out dir> [<base sha>]
 #
 # Runs from the repository root with the environment as a path filter, so plan files land in
 # <out>/bin/live/<env>/<unit>/ and JSON plans in <out>/json/live/<env>/<unit>/tfplan.json.
-# With a base commit, and when `python -m ci.plan_scope` says the change allows it, only the
+# With a base commit, and when `python -m devstack.ci.plan_scope` says the change allows it, only the
 # units affected since the base are planned (Terragrunt's Git filter, intersected with the
 # environment: on its own it also returns other environments' units). Extra terraform plan
 # arguments come from PLAN_ARGS. The human-readable output goes to stdout.
@@ -27,7 +27,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 filter="live/$environment/**"
 scope=all
 if [ -n "$base" ]; then
-  scope=$(git diff --name-only "$base...HEAD" | python -m ci.plan_scope)
+  scope=$(git diff --name-only "$base...HEAD" | python -m devstack.ci.plan_scope)
   if [ "$scope" = affected ]; then
     filter="[$base...HEAD] | $filter"
   fi

@@ -1,10 +1,11 @@
 """Render one environment's plans and policy results as one sticky pull-request comment.
 
-    python -m ci.plan_comment --env dev --plans plans/dev --checkov policy/plans/checkov.json \
-        --commit "$GITHUB_SHA" --artifact-url "$RUN_URL" --output comment-dev.md
+    python -m devstack.ci.plan_comment --env dev --plans plans/dev \
+        --checkov policy/plans/checkov.json --commit "$GITHUB_SHA" --artifact-url "$RUN_URL" \
+        --output comment-dev.md
 
-The comment starts with a hidden marker (`marker(env)`) by which `ci.sticky_comment` finds
-and updates it, has a summary table and one collapsible section per unit, and always stays
+The comment starts with a hidden marker (`marker(env)`) by which `devstack.ci.sticky_comment`
+finds and updates it, has a summary table and one collapsible section per unit, and always stays
 below GitHub's 65,536-character limit: sections that do not fit are cut and the reader is
 pointed at the plan artifact, which has everything.
 """
@@ -18,10 +19,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ci import plan_summary, policy_results
-from ci.markdown import code, escape
-from ci.plan_summary import UnitPlan
-from ci.policy_results import PolicyCheck
+from devstack.ci import plan_summary, policy_results
+from devstack.ci.markdown import code, escape
+from devstack.ci.plan_summary import UnitPlan
+from devstack.ci.policy_results import PolicyCheck
 
 GITHUB_COMMENT_LIMIT = 65_536
 # Headroom below GitHub's limit, which counts characters after its own normalisation.

@@ -1,6 +1,6 @@
 """Decide whether a pull request's plan can be limited to the units it affects.
 
-    git diff --name-only "$BASE_SHA...HEAD" | python -m ci.plan_scope
+    git diff --name-only "$BASE_SHA...HEAD" | python -m devstack.ci.plan_scope
 
 prints `affected` when every changed file is inside a module (`modules/`) or inside a
 Terragrunt unit directory: Terragrunt's Git filter (`--filter '[BASE...HEAD]'`) then finds

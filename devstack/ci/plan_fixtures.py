@@ -1,6 +1,6 @@
 """Fixture plans made by real Terraform runs, and the checkov results on them.
 
-`python tests/ci/plan_fixtures.py` (with the toolchain environment of the Makefile, e.g.
+`python -m devstack.ci.plan_fixtures` (with the toolchain environment of the Makefile, e.g.
 `make ci-fixtures`) regenerates `tests/ci/fixtures/`: the plans of one environment
 with three units, laid out as Terragrunt's `--json-out-dir` lays them out, and checkov's
 JSON output for that directory. The tests regenerate them in a temporary directory too and
@@ -17,16 +17,19 @@ mirror with no API calls during plan):
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-README = Path(__file__).resolve().parents[2] / ".github" / "README.md"
+from devstack import checkov, terraform
+from devstack.ci import plan_comment, plan_summary, policy_results
+from devstack.stackdef import REPO_ROOT
+
+FIXTURES = REPO_ROOT / "tests" / "ci" / "fixtures"
+README = REPO_ROOT / ".github" / "README.md"
 EXAMPLE_START = "<!-- example-comment:start -->\n"
 EXAMPLE_END = "<!-- example-comment:end -->\n"
 EXAMPLE_COMMIT = "c0ffee" * 6 + "c0ff"
@@ -125,33 +128,13 @@ class TerraformSummary:
     to_destroy: int
 
 
-def _tf() -> str:
-    return os.environ.get("TG_TF_PATH") or shutil.which("terraform") or "terraform"
-
-
-def _run(workdir: Path, *argv: str) -> str:
-    env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
-    result = subprocess.run(
-        [_tf(), *argv],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"terraform {' '.join(argv)} failed:\n{result.stdout}{result.stderr}")
-    return result.stdout
-
-
 def _plan(workdir: Path, out_file: Path, *plan_args: str) -> TerraformSummary:
     """Plan `workdir` into `out_file` (terraform show -json); return Terraform's summary."""
-    _run(workdir, "init", "-input=false", "-no-color")
-    _run(workdir, "plan", "-input=false", "-no-color", "-out=tfplan", *plan_args)
-    human = _run(workdir, "show", "-no-color", "tfplan")
+    terraform.run(workdir, "init", "-input=false", "-no-color")
+    terraform.run(workdir, "plan", "-input=false", "-no-color", "-out=tfplan", *plan_args)
+    human = terraform.run(workdir, "show", "-no-color", "tfplan")
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    plan = json.loads(_run(workdir, "show", "-json", "tfplan"))
+    plan = json.loads(terraform.run(workdir, "show", "-json", "tfplan"))
     # The timestamp changes on every run; a fixed one keeps regenerated fixtures diffable.
     plan["timestamp"] = "2026-01-01T00:00:00Z"
     out_file.write_text(json.dumps(plan, indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -168,8 +151,8 @@ def generate(work: Path, plans_dir: Path) -> dict[str, TerraformSummary]:
     queue = work / "app-queue"
     queue.mkdir(parents=True)
     (queue / "main.tf").write_text(_QUEUE_BEFORE, encoding="utf-8")
-    _run(queue, "init", "-input=false", "-no-color")
-    _run(queue, "apply", "-input=false", "-no-color", "-auto-approve")
+    terraform.run(queue, "init", "-input=false", "-no-color")
+    terraform.run(queue, "apply", "-input=false", "-no-color", "-auto-approve")
     (queue / "main.tf").write_text(_QUEUE_AFTER, encoding="utf-8")
     summaries["app/queue"] = _plan(
         queue, plans_dir / "app" / "queue" / "tfplan.json", f"-var=hostile_key={HOSTILE_KEY}"
@@ -187,32 +170,12 @@ def generate(work: Path, plans_dir: Path) -> dict[str, TerraformSummary]:
     return summaries
 
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
 def run_checkov(plans_dir: Path, output: Path) -> None:
     """Checkov on the plans as the plan workflow runs it (from the repository root, with
     .checkov.yaml and so the organisation's checks); failing checks are expected."""
-    result = subprocess.run(
-        [
-            "checkov",
-            "--config-file",
-            str(REPO_ROOT / ".checkov.yaml"),
-            "--directory",
-            str(plans_dir),
-            "--framework",
-            "terraform_plan",
-            "--output",
-            "json",
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    result = checkov.run(
+        "terraform_plan", ["--directory", str(plans_dir), "--output", "json"], timeout=300
     )
-    if result.returncode not in (0, 1) or not result.stdout.strip():
-        raise RuntimeError(f"checkov failed ({result.returncode}):\n{result.stderr}")
     report = json.loads(result.stdout)
     # Absolute paths differ per machine; the renderer reads only file_path.
     for reports in report if isinstance(report, list) else [report]:
@@ -230,8 +193,6 @@ def run_checkov(plans_dir: Path, output: Path) -> None:
 
 def example_comment() -> str:
     """The README's example: the comment for the committed fixtures."""
-    from ci import plan_comment, plan_summary, policy_results  # noqa: PLC0415 - repo root on path
-
     return plan_comment.render(
         "dev",
         plan_summary.load_unit_plans(FIXTURES / "plans" / "dev"),
@@ -254,8 +215,6 @@ def update_readme() -> None:
 
 
 def main() -> int:
-    import tempfile  # noqa: PLC0415 - only the generator needs it
-
     plans_dir = FIXTURES / "plans" / "dev"
     shutil.rmtree(plans_dir, ignore_errors=True)
     with tempfile.TemporaryDirectory() as work:
@@ -268,5 +227,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(README.parents[1]))
     sys.exit(main())

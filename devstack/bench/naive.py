@@ -8,7 +8,8 @@ from typing import Any
 
 import boto3
 from flask import Flask, jsonify, request
-from testkit.aws import REGION
+
+from devstack.testkit.aws import REGION
 
 
 def naive_frontend(queue_url: str, token_parameter: str, endpoint: str) -> Flask:

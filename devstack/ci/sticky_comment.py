@@ -1,6 +1,6 @@
 """Create or update the one comment per environment on a pull request.
 
-    GITHUB_TOKEN=... python -m ci.sticky_comment --repo owner/name --pr 12 --body-file c.md
+    GITHUB_TOKEN=... python -m devstack.ci.sticky_comment --repo owner/name --pr 12 --body-file c.md
 
 The body's first line is its marker (`<!-- plan-comment:env=dev -->`). The first comment on
 the pull request that starts with that marker and was written by `--author` (the workflow's

@@ -13,11 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import requests
-from testkit import aws, processes, proxy
 from werkzeug.serving import make_server
 
-from bench.naive import naive_frontend, naive_worker_loop
 from devstack import emulator as emulator_lib
+from devstack import processes
+from devstack.bench.naive import naive_frontend, naive_worker_loop
+from devstack.testkit import aws, proxy
 
 CLIENT_THREADS = 16
 POSTS = int(os.environ.get("BENCH_POSTS", "300"))
@@ -67,7 +68,7 @@ def raw_send_rate(endpoint: str, res: aws.Resources, count: int) -> float:
 @contextmanager
 def running_service(name: str, env: dict[str, str]) -> Iterator[str]:
     port = emulator_lib.free_port()
-    process = processes.start(name, {**CREDENTIALS, **env, "PORT": str(port)})
+    process = processes.start_service(name, {**CREDENTIALS, **env, "PORT": str(port)})
     url = f"http://127.0.0.1:{port}/"
     try:
         processes.wait_for_status(url, 200, 60, process)

@@ -1,7 +1,7 @@
 """The policy gate: checkov (built-in + organisation checks) over module HCL and real plans.
 
-    python scripts/policy.py --hcl modules --stack local=live/local [--stack dev=live/dev ...]
-    python scripts/policy.py --plan-json live/dev=<dir of plan JSONs>   # plans made elsewhere (CI)
+    python -m policies.gate --hcl modules --stack local=live/local [--stack dev=live/dev ...]
+    python -m policies.gate --plan-json live/dev=<dir of plan JSONs>   # plans made elsewhere (CI)
 
 1. Scans the HCL of every directory given with --hcl (framework terraform).
 2. Plans every unit of every --stack with `terragrunt run --all -- plan` (plan -out, then the
@@ -34,15 +34,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+from devstack import checkov, terragrunt
+from devstack import emulator as emulator_lib
+from devstack.stackdef import REPO_ROOT
 
-from devstack import emulator as emulator_lib  # noqa: E402 - needs the repo root on sys.path
-
-CONFIG_FILE = REPO_ROOT / ".checkov.yaml"
 PLAN_TIMEOUT_S = 1200
-SCAN_TIMEOUT_S = 600
 CUSTOM_MARK = "_ORG_"  # CKV_ORG_* (Python) and CKV2_ORG_* (graph) checks
 NO_MODULE = "no-local-module"
 
@@ -62,19 +58,6 @@ class ScanResult:
     @property
     def ok(self) -> bool:
         return not self.failed and not self.error
-
-
-def checkov_binary() -> str:
-    found = shutil.which("checkov")
-    if not found:
-        raise SystemExit("checkov not found on PATH: run `make tools` (the Makefile adds it)")
-    return found
-
-
-def _reports(payload: object) -> list[dict[str, object]]:
-    """checkov -o json prints one object per framework, or a list of them."""
-    items = payload if isinstance(payload, list) else [payload]
-    return [item for item in items if isinstance(item, dict)]
 
 
 def _location(check: Mapping[str, object]) -> str:
@@ -119,23 +102,18 @@ def run_checkov(
         out_dir / "checkov.sarif",
         out_dir / "checkov.junit.xml",
     )
-    argv = [checkov_binary(), "--config-file", str(CONFIG_FILE), "--framework", framework]
-    argv += [*target_args, *extra_args]
-    argv += ["-o", "json", "-o", "sarif", "-o", "junitxml"]
-    argv += ["--output-file-path", f"{json_path},{sarif_path},{junit_path}"]
-    completed = subprocess.run(  # noqa: S603 - argv built from fixed parts and paths
-        argv,
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=SCAN_TIMEOUT_S,
-        check=False,
-    )
+    outputs = ["-o", "json", "-o", "sarif", "-o", "junitxml"]
+    outputs += ["--output-file-path", f"{json_path},{sarif_path},{junit_path}"]
     result = ScanResult(name=name, framework=framework)
-    if completed.returncode not in (0, 1) or not json_path.exists():
-        result.error = f"checkov exited {completed.returncode}: {completed.stderr.strip()[-2000:]}"
+    try:
+        checkov.run(framework, [*target_args, *extra_args, *outputs])
+    except (checkov.CheckovError, subprocess.TimeoutExpired) as error:
+        result.error = str(error)[-2000:]
         return result
-    for report in _reports(json.loads(json_path.read_text(encoding="utf-8"))):
+    if not json_path.exists():
+        result.error = f"checkov wrote no report to {json_path}"
+        return result
+    for report in checkov.reports(json.loads(json_path.read_text(encoding="utf-8"))):
         results = report.get("results")
         if not isinstance(results, dict):
             continue
@@ -145,27 +123,6 @@ def run_checkov(
         result.skipped += map(_brief, results.get("skipped_checks", []))
         result.failed += map(_brief, results.get("failed_checks", []))
     return result
-
-
-def _terragrunt(argv: Sequence[str], cwd: Path, env: Mapping[str, str]) -> str:
-    """Run terragrunt; '' on success, else the tail of its errors."""
-    try:
-        completed = subprocess.run(  # noqa: S603 - fixed argv
-            ["terragrunt", *argv],  # noqa: S607 - the pinned toolchain on PATH
-            cwd=cwd,
-            env={**os.environ, **env},
-            capture_output=True,
-            text=True,
-            timeout=PLAN_TIMEOUT_S,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        return f"timed out after {PLAN_TIMEOUT_S}s"
-    if completed.returncode == 0:
-        return ""
-    # Terragrunt logs the failing units' errors on stderr, the plans on stdout.
-    output = (completed.stderr.strip() or completed.stdout.strip())[-3000:]
-    return f"exit {completed.returncode}:\n{output}"
 
 
 def plan_stack(
@@ -184,39 +141,39 @@ def plan_stack(
     shutil.rmtree(json_dir.parent, ignore_errors=True)
     run_env = {**os.environ, **env, "TG_DOWNLOAD_DIR": str(work_dir / "cache")}
     common = ["--non-interactive", "--no-color", "--log-level", "error"]
-    error = _terragrunt(
-        [
-            "run",
-            "--all",
-            *common,
-            "--out-dir",
-            str(json_dir.parent / "bin"),
-            "--json-out-dir",
-            str(json_dir),
-            "--",
-            "plan",
-            "-input=false",
-            "-lock=false",
-            "-no-color",
-        ],
-        stack_dir,
-        run_env,
+    result = terragrunt.run(
+        "run",
+        "--all",
+        *common,
+        "--out-dir",
+        str(json_dir.parent / "bin"),
+        "--json-out-dir",
+        str(json_dir),
+        "--",
+        "plan",
+        "-input=false",
+        "-lock=false",
+        "-no-color",
+        cwd=stack_dir,
+        env=run_env,
+        timeout=PLAN_TIMEOUT_S,
     )
-    return f"stack {name}: terragrunt plan failed ({error})" if error else ""
+    if result.returncode == 0:
+        return ""
+    return (
+        f"stack {name}: terragrunt plan failed (exit {result.returncode}:\n{result.error_tail()})"
+    )
 
 
 def stack_units(stack_dir: Path, modules_dir: Path) -> dict[str, str]:
     """Every unit of a stack (path relative to it) -> the modules/<name> it deploys."""
-    completed = subprocess.run(
-        ["terragrunt", "find", "--format", "json", "--reading", "--log-level", "error"],  # noqa: S607
-        cwd=stack_dir,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
+    found = terragrunt.run(
+        "find", "--format", "json", "--reading", "--log-level", "error", cwd=stack_dir, timeout=120
     )
+    if found.returncode != 0:
+        raise terragrunt.TerragruntError(f"terragrunt find in {stack_dir}: {found.error_tail()}")
     units: dict[str, str] = {}
-    for component in json.loads(completed.stdout or "[]"):
+    for component in json.loads(found.stdout or "[]"):
         if component.get("type") != "unit":
             continue
         unit = Path(component["path"]).as_posix()
@@ -290,7 +247,7 @@ def merge_plan_reports(plans_dir: Path) -> Path:
     """plans_dir/checkov.json: the checkov reports of every module's plan scan, in one list."""
     merged: list[dict[str, object]] = []
     for report in sorted(plans_dir.glob("*/checkov.json")):
-        merged += _reports(json.loads(report.read_text(encoding="utf-8")))
+        merged += checkov.reports(json.loads(report.read_text(encoding="utf-8")))
     plans_dir.mkdir(parents=True, exist_ok=True)
     target = plans_dir / "checkov.json"
     target.write_text(json.dumps(merged), encoding="utf-8")

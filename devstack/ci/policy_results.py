@@ -3,7 +3,7 @@
 Two shapes of input name the unit differently:
 - a plain scan of the plans directory reports `file_path` relative to it, with a leading
   slash (`/vpc/tfplan.json`), which names the unit as `plan_summary.unit_name` does;
-- the policy gate (scripts/policy.py) scans copies of the plans with the module's HCL as
+- the policy gate (policies/gate.py) scans copies of the plans with the module's HCL as
   the enrichment root, so `file_path` is the module's file (`main.tf`) and the plan is
   `file_abs_path` (`.../<unit>/tfplan.json`): given the planned units, that path's ending
   names the unit.

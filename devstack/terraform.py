@@ -1,0 +1,38 @@
+"""The one Terraform runner: the toolchain's chosen binary (Terraform or OpenTofu)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+
+class TerraformError(RuntimeError):
+    """A terraform command failed; the message carries its output."""
+
+
+def binary() -> str:
+    """TG_TF_PATH (set by the Makefile to the toolchain's choice), else terraform on PATH."""
+    found = os.environ.get("TG_TF_PATH") or shutil.which("terraform")
+    if not found:
+        raise TerraformError("terraform not found: run `make tools` (the Makefile sets TG_TF_PATH)")
+    return found
+
+
+def run(workdir: Path, *argv: str, timeout: float = 300) -> str:
+    """`terraform ARGV...` in workdir, non-interactive; its stdout, or TerraformError."""
+    env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+    completed = subprocess.run(  # noqa: S603 - argv from fixed parts
+        [binary(), *argv],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if completed.returncode != 0:
+        output = completed.stdout[-3000:] + completed.stderr[-3000:]
+        raise TerraformError(f"terraform {' '.join(argv)} failed:\n{output}")
+    return completed.stdout

@@ -1,1 +1,0 @@
-"""Puts services/frontend on sys.path (pytest's rootdir-relative conftest insertion)."""

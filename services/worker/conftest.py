@@ -1,1 +1,0 @@
-"""Puts services/worker on sys.path (pytest's rootdir-relative conftest insertion)."""
