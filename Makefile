@@ -45,8 +45,15 @@ lock: ## Regenerate requirements-dev.txt from requirements-dev.in
 	@bash scripts/lock.sh
 
 # --- checks ---------------------------------------------------------------------
-.PHONY: test lint fmt test-tools
-test: lint test-tools test-services test-modules test-live policy test-ci ## Every check the project has (what CI runs)
+# `make test` runs every check once, scheduled for 2 cores (devstack/testrun.py): the module
+# tests and the twin in the background, plans, lint and the pytest suites in the foreground;
+# it ends with a table of stage wall times. The targets below run one part each.
+.PHONY: test check lint fmt test-tools
+test: venv tools ## Every check the project has, each once (what CI runs); ends with a table of stage times
+	@python -m devstack.testrun
+
+check: venv tools ## Fast tier for edit loops: lint, module validate, unit and policy tests (no emulator applies)
+	@python -m devstack.testrun --fast
 
 lint: venv tools ## Linters and formatters: every pre-commit hook on every file (.pre-commit-config.yaml)
 	@pre-commit run --all-files --show-diff-on-failure
@@ -64,8 +71,7 @@ test-tools: venv tools ## Toolchain smoke test: offline init + validate from the
 # The serve-* recipes are exactly the containers' commands (WORKDIR = the service
 # directory); services/tests asserts that they match the Dockerfiles' CMD.
 .PHONY: test-services serve-frontend serve-worker bench
-test-services: venv ## Services: unit, property and integration tests, hadolint
-	@hadolint services/frontend/Dockerfile services/worker/Dockerfile
+test-services: venv ## Services: unit, property and integration tests (hadolint is a lint hook)
 	@pytest -q services
 
 serve-frontend: venv ## Run the frontend (gunicorn, foreground) configured from the environment
@@ -78,22 +84,17 @@ bench: venv ## Benchmark frontend and worker against the emulator (bare and with
 	@python -m devstack.bench
 
 # --- Terraform modules (modules/) ------------------------------------------------------
-# Each module: offline init + validate, README tables check, then scripts/test-modules.sh
-# (terraform test: plan + apply + assert + destroy against a moto server), then the composition
-# test (tests/composition, every module wired as an environment), then checkov on modules/.
-TF_MODULES := $(patsubst %/main.tf,%,$(wildcard modules/*/main.tf))
+# terraform test (plan + apply + assert + destroy) of every module, and the composition test
+# (tests/composition, every module wired as an environment), each against a moto server of its
+# own (devstack/module_tests.py). checkov on modules/ and the README tables check are lint hooks.
 # The python-hcl2 that checkov ships parses the modules for the README tables.
 CHECKOV_PYTHON = $(dir $(realpath $(TOOLS_DIR)/bin/checkov))python
 .PHONY: test-modules validate-modules docs docs-check checkov-modules
-test-modules: venv tools validate-modules docs-check checkov-modules ## Modules: validate, docs check, checkov, apply+assert+destroy against moto, composition
-	@bash scripts/test-modules.sh
+test-modules: venv tools ## Modules: apply+assert+destroy against moto, then the composition (MODULES="vpc ecs" for some)
+	@python -m devstack.module_tests $(MODULES)
 
-validate-modules: tools ## Offline terraform init + validate of every module
-	@for module in $(TF_MODULES); do \
-	  echo "validate $$module"; \
-	  (cd $$module && $(TG_TF_PATH) init -backend=false -input=false -no-color >/dev/null && $(TG_TF_PATH) validate -no-color >/dev/null) \
-	    || { (cd $$module && $(TG_TF_PATH) validate -no-color); exit 1; }; \
-	done
+validate-modules: venv tools ## Offline terraform init + validate of every module
+	@python -m devstack.module_tests --validate-only
 
 docs: tools ## Regenerate the Inputs/Outputs tables of the module READMEs
 	@$(CHECKOV_PYTHON) scripts/module-docs.py
@@ -101,16 +102,14 @@ docs: tools ## Regenerate the Inputs/Outputs tables of the module READMEs
 docs-check: tools ## Fail when a module README's Inputs/Outputs tables are stale
 	@$(CHECKOV_PYTHON) scripts/module-docs.py --check
 
-# Offline: --skip-download (also in .checkov.yaml), BC_SKIP_MAPPING and no API key, so checkov
-# never calls its platform. checkov leaves the test fixtures (modules/*/tests) out by default.
-checkov-modules: tools ## checkov (built-in + CKV_ORG_*) on every module, offline
-	@BC_SKIP_MAPPING=TRUE checkov --config-file .checkov.yaml --skip-download -d modules --framework terraform --quiet
+# The pre-commit hook of the same name: offline (.checkov.yaml), the test fixtures left out.
+checkov-modules: venv tools ## checkov (built-in + CKV_ORG_*) on every module, offline
+	@pre-commit run checkov-modules --all-files
 
 # --- Terragrunt environments and the local stack (live/, devstack/) ------------------------
 LIVE_ENVS := dev staging prod local
-# live/local talks to the emulator of `make up`, always with dummy credentials.
-LOCAL_AWS_ENV := AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing \
-  AWS_ENDPOINT_URL=$${AWS_EMULATOR_ENDPOINT:-http://127.0.0.1:4566}
+# live/local talks to the emulator of `make up`, always with its dummy credentials (stack.json).
+LOCAL_AWS_ENV := $$(python -m devstack.emulator env $${AWS_EMULATOR_ENDPOINT:-})
 LIVE_RUN = $(if $(filter $(ENV),$(LIVE_ENVS)),,$(error ENV must be one of: $(LIVE_ENVS))) \
   cd live/$(ENV) && $(if $(filter local,$(ENV)),env $(LOCAL_AWS_ENV)) terragrunt
 .PHONY: up down objects plan apply graph test-live
@@ -132,33 +131,31 @@ apply: venv tools ## terragrunt run --all apply in live/$(ENV), non-interactive 
 graph: tools ## Dependency graph (DOT) of the units of live/$(ENV)
 	@$(LIVE_RUN) dag graph
 
-test-live: venv tools ## Live tests: hcl fmt/validate, dependency graphs, plans of dev/staging/prod on the emulator, make up end to end
+test-live: venv tools ## Live tests: validate, dependency graphs, plans of every environment on the emulator, make up end to end
 	@pytest tests/live
+
+plans: venv tools ## Plan every environment (or ENVS="dev prod") from empty state on the emulator into reports/plans
+	@python -m devstack.plans $(ENVS)
 
 
 # --- policy gate and pre-commit (policies/) ------------------------------------------------
-# Stacks under live/ whose every unit the gate plans from an empty state (against a moto
-# server, on mock dependency outputs) and scans.
-POLICY_STACKS ?= local dev staging prod
+# The gate scans the plans of every environment (made by `make plans`, reused while their
+# inputs are unchanged); checkov on the module HCL is the pre-commit hook `checkov-modules`.
 POLICY_REPORTS ?= $(CURDIR)/reports/policy
 .PHONY: policy test-policies precommit
-policy: test-policies ## Policy gate: checkov (built-in + CKV_ORG_*) on module HCL and all stack plans
-	@python -m policies.gate --reports $(POLICY_REPORTS) --hcl modules \
-	  $(foreach stack,$(POLICY_STACKS),$(if $(wildcard live/$(stack)),--stack $(stack)=live/$(stack)))
+policy: plans ## Policy gate: checkov (built-in + CKV_ORG_*) on the plans of every environment
+	@python -m policies.gate --reports $(POLICY_REPORTS) \
+	  $(foreach env,$(LIVE_ENVS),--plan-json live/$(env)=$(CURDIR)/reports/plans/$(env)/json/live/$(env))
 
 test-policies: venv tools ## Tests of the custom checkov policies, incl. the gate's negative test
 	@pytest policies/tests
 
-precommit: venv tools ## Run every pre-commit hook on every file (local hooks, offline)
-	@pre-commit run --all-files
+precommit: lint ## Alias of lint: every pre-commit hook on every file
 
 # --- CI/CD (.github/) ---------------------------------------------------------------------
 .PHONY: test-ci ci-fixtures
-test-ci: venv tools ## CI/CD: renderer/upsert tests, actionlint, zizmor --offline, yamllint on .github
+test-ci: venv tools ## CI/CD: renderer, upsert, workflow and pipeline tests (actionlint, zizmor, yamllint are lint hooks)
 	@pytest -q tests/ci
-	@actionlint
-	@zizmor --offline --no-progress .github
-	@yamllint --strict .github
 
 ci-fixtures: venv tools ## Regenerate tests/ci/fixtures: real Terraform plans and checkov results
 	@python -m devstack.ci.plan_fixtures

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from devstack import emulator as emulator_lib
+from devstack import plans
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +30,10 @@ def emulator_env(
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return env
+
+
+@pytest.fixture(scope="session")
+def environment_plans() -> dict[str, plans.PlanSet]:
+    """Every environment planned once from an empty state (reused while its inputs are
+    unchanged): the plans the live assertions, the policy gate and the CI replay all read."""
+    return plans.ensure()

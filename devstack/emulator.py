@@ -120,3 +120,19 @@ def running(port: int | None = None) -> Iterator[Emulator]:
         yield emulator
     finally:
         stop(emulator)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m devstack.emulator env [ENDPOINT]`: the emulator's client variables, one
+    NAME=value per line (for `env $(...) terragrunt ...` in the Makefile)."""
+    if not argv or argv[0] != "env" or len(argv) > 2:
+        print("usage: python -m devstack.emulator env [ENDPOINT]", file=sys.stderr)
+        return 2
+    endpoint = argv[1] if len(argv) == 2 else EMULATOR.endpoint
+    for name, value in {**EMULATOR_ENV, "AWS_ENDPOINT_URL": endpoint}.items():
+        print(f"{name}={value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

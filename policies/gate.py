@@ -14,7 +14,8 @@
    not to plan (affected units only) and are not an error.
 3. Writes, per scan, checkov's JSON, SARIF and JUnit XML under --reports, plus summary.md and
    plans/checkov.json: every plan scan's checkov reports in one list (what the PR comment
-   reads; `[]` when there was no plan to scan).
+   reads; `[]` when there was no plan to scan), and plans/stacks/<stack>/checkov.json with only
+   that stack's results.
 
 Exits 1 when any check failed or any stack could not be planned, 2 on a usage error.
 Checkov settings (frameworks, custom checks, global skips, offline) are in .checkov.yaml.
@@ -243,15 +244,38 @@ def scan_plans(
     return results
 
 
-def merge_plan_reports(plans_dir: Path) -> Path:
-    """plans_dir/checkov.json: the checkov reports of every module's plan scan, in one list."""
+def merge_plan_reports(plans_dir: Path, stacks: Sequence[str]) -> Path:
+    """plans_dir/checkov.json: the checkov reports of every module's plan scan, in one list;
+    and plans_dir/stacks/<stack>/checkov.json: the same, only the results of that stack's
+    plans (what one environment's PR comment reads when several were scanned at once)."""
     merged: list[dict[str, object]] = []
     for report in sorted(plans_dir.glob("*/checkov.json")):
         merged += checkov.reports(json.loads(report.read_text(encoding="utf-8")))
     plans_dir.mkdir(parents=True, exist_ok=True)
     target = plans_dir / "checkov.json"
     target.write_text(json.dumps(merged), encoding="utf-8")
+    for stack in stacks:
+        stack_file = plans_dir / "stacks" / stack / "checkov.json"
+        stack_file.parent.mkdir(parents=True, exist_ok=True)
+        stack_file.write_text(json.dumps(_only_stack(merged, stack)), encoding="utf-8")
     return target
+
+
+def _only_stack(reports: list[dict[str, object]], stack: str) -> list[dict[str, object]]:
+    """The reports with only the results of plans under input/<stack>/ (see collect_plans)."""
+    marker = f"/input/{stack}/"
+    selected = []
+    for report in reports:
+        results = report.get("results")
+        if not isinstance(results, dict):
+            continue
+        kept = {
+            kind: [c for c in checks if marker in str(c.get("file_abs_path", ""))]
+            for kind, checks in results.items()
+            if isinstance(checks, list)
+        }
+        selected.append({**report, "results": kept})
+    return selected
 
 
 @contextmanager
@@ -376,7 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         inputs, missing = collect_plans(planned, modules_dir, reports_dir / "plans")
         plan_errors += missing
         results += scan_plans(inputs, modules_dir, reports_dir)
-        merge_plan_reports(reports_dir / "plans")
+        merge_plan_reports(reports_dir / "plans", [stack.name for stack in planned])
 
     text = summary(results, plan_errors)
     (reports_dir / "summary.md").write_text(text, encoding="utf-8")

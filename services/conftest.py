@@ -7,14 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from devstack import emulator as emulator_lib
 from devstack import processes
 from devstack.testkit import aws
-
-EMULATOR_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_REGION": "eu-central-1",
-}
 
 
 @pytest.fixture
@@ -34,7 +29,9 @@ def service(tmp_path: Path) -> Iterator[Callable[..., processes.subprocess.Popen
 
     def start(name: str, env: dict[str, str]) -> processes.subprocess.Popen[bytes]:
         process = processes.start_service(
-            name, {**EMULATOR_CREDENTIALS, **env}, log_path=tmp_path / f"{name}-{len(started)}.log"
+            name,
+            {**emulator_lib.EMULATOR_ENV, **env},
+            log_path=tmp_path / f"{name}-{len(started)}.log",
         )
         started.append(process)
         return process

@@ -26,7 +26,7 @@ WORKER_MESSAGES = int(os.environ.get("BENCH_WORKER_MESSAGES", "300"))
 NAIVE_WORKER_MESSAGES = int(os.environ.get("BENCH_NAIVE_WORKER_MESSAGES", "100"))
 LATENCY_S = 0.020
 DRAIN_BACKLOG = 50
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+CREDENTIALS = emulator_lib.EMULATOR_ENV
 
 
 def rate(count: int, seconds: float) -> float:
@@ -203,7 +203,7 @@ def report(label: str, results: dict[str, float]) -> None:
 
 
 def main() -> None:
-    for key, value in {**CREDENTIALS, "AWS_DEFAULT_REGION": aws.REGION}.items():
+    for key, value in CREDENTIALS.items():
         os.environ.setdefault(key, value)
     print(
         f"bench: {CLIENT_THREADS} client threads, {POSTS} POSTs per case, "

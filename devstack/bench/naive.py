@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 from flask import Flask, jsonify, request
 
-from devstack.testkit.aws import REGION
+from devstack.stackdef import REGION
 
 
 def naive_frontend(queue_url: str, token_parameter: str, endpoint: str) -> Flask:

@@ -11,7 +11,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-REGION = "eu-central-1"
+from devstack.stackdef import EMULATOR, REGION
+
 _CLIENT_CONFIG = Config(
     region_name=REGION, retries={"mode": "standard", "max_attempts": 3}, max_pool_connections=50
 )
@@ -22,8 +23,8 @@ def client(service: str, endpoint: str) -> Any:
         service,
         endpoint_url=endpoint,
         region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",  # noqa: S106 - the emulator's dummy credentials
+        aws_access_key_id=EMULATOR.credentials["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=EMULATOR.credentials["AWS_SECRET_ACCESS_KEY"],
         config=_CLIENT_CONFIG,
     )
 

@@ -1,9 +1,12 @@
-"""The plan workflow's pipeline on the real live/dev tree, against the AWS emulator.
+"""The plan workflow's pipeline on the real live tree, against the AWS emulator.
 
-The same commands as .github/workflows/plan.yml: scripts/plan-environment.sh, the policy gate
-on the JSON plans (python -m policies.gate --plan-json, which must pass), then the renderer.
-Only the credentials differ: the emulator instead of the OIDC plan role
-(live/_common/context.hcl switches dev to the emulator when AWS_EMULATOR_ENDPOINT is set).
+The same commands as .github/workflows/plan.yml: scripts/plan-environment.sh (run once per
+environment by devstack.plans, the session's `environment_plans`), the policy gate on the JSON
+plans (`python -m policies.gate --plan-json`, which must pass; here one run over every
+environment, with each environment's results also written apart, as a single-environment
+CI run writes them), then the renderer. Only the credentials differ: the emulator instead of
+the OIDC plan role (live/_common/context.hcl switches an environment to the emulator when
+AWS_EMULATOR_ENDPOINT is set).
 """
 
 from __future__ import annotations
@@ -11,12 +14,16 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from devstack import emulator as emulator_lib
+from devstack import plans
 from devstack.ci import plan_comment, plan_summary, policy_results
+from devstack.live import ENVIRONMENTS
 from devstack.stackdef import REPO_ROOT
 
 pytestmark = pytest.mark.integration
@@ -31,53 +38,44 @@ PLAN_LINE = re.compile(
 NO_CHANGES_LINE = re.compile(r"\[live/dev/([\w-]+)\] tf: No changes\.")
 
 
-def run_pipeline(
-    emulator: emulator_lib.Emulator, out: Path, base: str | None
-) -> tuple[subprocess.CompletedProcess[str], Path, Path]:
-    env = {
-        **os.environ,
-        **emulator_lib.EMULATOR_ENV,
-        "AWS_EMULATOR_ENDPOINT": emulator.endpoint,
-        "AWS_ENDPOINT_URL": emulator.endpoint,
-        # The emulator starts empty: create the state bucket as an administrator would.
-        "TG_BACKEND_BOOTSTRAP": "true",
-        "PLAN_ARGS": "-lock-timeout=60s",
-        # Keep module copies and their backend settings (this emulator's port) out of the
-        # work tree, where the next run with another port would find them stale.
-        "TG_DOWNLOAD_DIR": str(out / "cache"),
-    }
-    argv = [str(REPO_ROOT / "ci" / "plan-environment.sh"), ENVIRONMENT, str(out)]
-    plan = subprocess.run(
-        [*argv, *([base] if base else [])],
+@dataclass(frozen=True)
+class GateRun:
+    completed: subprocess.CompletedProcess[str]
+    reports: Path
+
+    def stack_report(self, environment: str) -> Path:
+        return self.reports / "plans" / "stacks" / environment / "checkov.json"
+
+
+def run_gate(plan_sets: list[plans.PlanSet], reports: Path) -> GateRun:
+    pairs = [f"live/{p.environment}={p.json_dir}" for p in plan_sets]
+    argv = [arg for pair in pairs for arg in ("--plan-json", pair)]
+    completed = subprocess.run(
+        [sys.executable, "-m", "policies.gate", *argv, "--reports", str(reports)],
         cwd=REPO_ROOT,
-        env=env,
         capture_output=True,
         text=True,
         timeout=900,
         check=False,
     )
-    json_dir = out / "json" / "live" / ENVIRONMENT
-    json_dir.mkdir(parents=True, exist_ok=True)
-    gate = subprocess.run(
-        [
-            "python",
-            "-m",
-            "policies.gate",
-            "--plan-json",
-            f"live/{ENVIRONMENT}={json_dir}",
-            "--reports",
-            str(out / "policy"),
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert gate.returncode == 0, gate.stdout[-4000:] + gate.stderr[-2000:]
-    report = out / "policy" / "plans" / "checkov.json"
-    return plan, json_dir, report
+    return GateRun(completed, reports)
+
+
+@pytest.fixture(scope="module")
+def gate(
+    environment_plans: dict[str, plans.PlanSet], tmp_path_factory: pytest.TempPathFactory
+) -> GateRun:
+    """The policy gate, once, over the plans of every environment."""
+    reports = tmp_path_factory.mktemp("policy")
+    return run_gate([environment_plans[e] for e in ENVIRONMENTS], reports)
+
+
+def test_policy_gate_passes_every_environment(gate: GateRun) -> None:
+    output = gate.completed.stdout[-4000:] + gate.completed.stderr[-2000:]
+    assert gate.completed.returncode == 0, output
+    assert "Result: PASSED" in gate.completed.stdout
+    for environment in ENVIRONMENTS:
+        assert policy_results.parse(gate.stack_report(environment).read_text()), environment
 
 
 def dev_units() -> set[str]:
@@ -87,32 +85,31 @@ def dev_units() -> set[str]:
 
 
 def test_full_plan_of_dev_renders_every_unit_with_terraforms_counts(
-    emulator: emulator_lib.Emulator, tmp_path: Path
+    environment_plans: dict[str, plans.PlanSet], gate: GateRun
 ) -> None:
-    plan, json_dir, report = run_pipeline(emulator, tmp_path, base=None)
-    log = plan.stdout + plan.stderr
-    assert plan.returncode == 0, log[-4000:]
-    assert "scope all" in plan.stderr
+    plan_set = environment_plans[ENVIRONMENT]
+    log = plan_set.log.read_text(encoding="utf-8")
+    assert "scope all" in log
 
-    plans = {unit.unit: unit for unit in plan_summary.load_unit_plans(json_dir)}
-    assert set(plans) == dev_units()
+    unit_plans = {unit.unit: unit for unit in plan_summary.load_unit_plans(plan_set.json_dir)}
+    assert set(unit_plans) == dev_units()
     terraform_counts = {m[1]: (int(m[2]), int(m[3]), int(m[4])) for m in PLAN_LINE.finditer(log)}
     terraform_counts |= {m[1]: (0, 0, 0) for m in NO_CHANGES_LINE.finditer(log)}
-    assert set(terraform_counts) == set(plans)
+    assert set(terraform_counts) == set(unit_plans)
     for unit, counts in terraform_counts.items():
-        ours = plans[unit]
+        ours = unit_plans[unit]
         assert (ours.to_add, ours.to_change, ours.to_destroy) == counts, unit
 
-    checks = policy_results.parse(report.read_text(), list(plans))
+    checks = policy_results.parse(gate.stack_report(ENVIRONMENT).read_text(), list(unit_plans))
     # Every check is attributed to a planned unit, and the gate passed: nothing failed.
-    assert {check.unit for check in checks} <= set(plans)
+    assert {check.unit for check in checks} <= set(unit_plans)
     counts = policy_results.count(checks)
     assert counts.failed == 0, counts
     assert counts.passed > 0, counts
     assert counts.skipped > 0, counts
     assert {check.unit for check in checks if check.result == "SKIPPED"} >= {"vpc", "alb"}
     comment = plan_comment.render(
-        ENVIRONMENT, list(plans.values()), checks, commit=COMMIT, artifact_url=ARTIFACT
+        ENVIRONMENT, list(unit_plans.values()), checks, commit=COMMIT, artifact_url=ARTIFACT
     )
     assert "✅ passes policy" in comment
     assert f"**0 failed**, {counts.passed} passed, {counts.skipped} skipped." in comment
@@ -127,12 +124,29 @@ def test_affected_plan_with_no_changes_plans_nothing_and_says_so(
     head = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()
-    plan, json_dir, report = run_pipeline(emulator, tmp_path, base=head)
+    env = {
+        **os.environ,
+        **emulator_lib.terragrunt_env(emulator.endpoint),
+        "TG_DOWNLOAD_DIR": str(tmp_path / "cache"),
+    }
+    plan = subprocess.run(
+        [str(plans.PLAN_SCRIPT), ENVIRONMENT, str(tmp_path), head],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
     assert plan.returncode == 0, (plan.stdout + plan.stderr)[-4000:]
     assert "scope affected" in plan.stderr
-    assert plan_summary.load_unit_plans(json_dir) == []
+    plan_set = plans.PlanSet(ENVIRONMENT, tmp_path)
+    plan_set.json_dir.mkdir(parents=True, exist_ok=True)
+    assert plan_summary.load_unit_plans(plan_set.json_dir) == []
     # With nothing to scan the gate passes and its merged report is an empty list.
-    checks = policy_results.parse(report.read_text())
+    gate = run_gate([plan_set], tmp_path / "policy")
+    assert gate.completed.returncode == 0, gate.completed.stdout[-4000:]
+    checks = policy_results.parse((gate.reports / "plans" / "checkov.json").read_text())
     assert checks == []
     comment = plan_comment.render(ENVIRONMENT, [], checks, commit=COMMIT, artifact_url=ARTIFACT)
     assert "No units are affected" in comment

@@ -1,5 +1,5 @@
 # Composition test: every module wired together the way an environment (live/) wires them.
-# scripts/test-modules.sh applies it against the emulator with tests/composition.tftest.hcl.
+# devstack.module_tests applies it against the emulator with tests/composition.tftest.hcl.
 
 data "aws_caller_identity" "current" {}
 

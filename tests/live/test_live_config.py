@@ -37,13 +37,8 @@ def unexpected_warnings(text: str) -> list[str]:
     return [line for line in warnings_in(text) if not MOCK_NOTICE.search(line)]
 
 
-def test_hcl_fmt_check_passes() -> None:
-    result = tg.run("hcl", "fmt", "--check", cwd=REPO_ROOT)
-    assert result.returncode == 0, result.output
-    assert not warnings_in(result.output), result.output
-
-
 def test_hcl_fmt_check_catches_misformatted_files(tmp_path: Path) -> None:
+    # The terragrunt-hcl-fmt lint hook runs this command on the tree; here: it can fail.
     (tmp_path / "terragrunt.hcl").write_text('inputs = {\nname="x"\n}\n', encoding="utf-8")
     result = tg.run("hcl", "fmt", "--check", cwd=tmp_path)
     assert result.returncode != 0

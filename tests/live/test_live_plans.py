@@ -1,43 +1,24 @@
-"""dev, staging and prod plan against a moto server: every unit, the units unchanged.
+"""Every environment plans from an empty state against a moto server, its units unchanged.
 
-Only environment variables (devstack.emulator.terragrunt_env) put the environments in emulator
-mode; the state backend is the emulator's S3 too, bootstrapped by Terragrunt. The vpc unit is
-applied first, as in a first deploy: the alb module reads its VPC (data "aws_vpc"), which no
-mock_outputs ID can satisfy; every other dependency is mocked.
+Only environment variables (devstack.emulator.terragrunt_env) put an environment in emulator
+mode; the state backend is the emulator's S3 too, bootstrapped by Terragrunt. Dependencies
+without state answer with their mock_outputs, so this is also what a first deploy plans.
+The plans come from devstack.plans (the plan workflow's own script), made once per session.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from devstack import emulator as emulator_lib
-from devstack import terragrunt as tg
-from devstack.live import (
-    LIVE,
-    MOCK_NOTICE,
-    REMOTE_ENVIRONMENTS,
-    REPO_ROOT,
-    units,
-    warnings_in,
-)
+from devstack import plans
+from devstack.live import ENVIRONMENTS, LIVE, MOCK_NOTICE, units, warnings_in
+from devstack.stackdef import PROJECT, REPO_ROOT
 
-PLAN_TIMEOUT_S = 900
-
-
-def git_status(path: Path) -> str:
-    return subprocess.run(
-        ["git", "status", "--porcelain", "--", str(path)],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+pytestmark = pytest.mark.integration
 
 
 def resources_with_tags(plan: dict[str, Any]) -> list[dict[str, Any]]:
@@ -48,69 +29,64 @@ def resources_with_tags(plan: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-@pytest.mark.integration
-@pytest.mark.timeout(PLAN_TIMEOUT_S)
-@pytest.mark.parametrize("environment", REMOTE_ENVIRONMENTS)
-def test_environment_plans_against_the_emulator(
-    environment: str, emulator: emulator_lib.Emulator, tmp_path: Path
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_environment_plans_every_unit_with_its_tags(
+    environment: str, environment_plans: dict[str, plans.PlanSet]
 ) -> None:
-    before = git_status(LIVE)
-    json_dir = tmp_path / "json"
-    # Caches of this run only.
-    env = {
-        **os.environ,
-        **emulator_lib.terragrunt_env(emulator.endpoint),
-        "TG_DOWNLOAD_DIR": str(tmp_path / "cache"),
-    }
-    network = tg.run(
-        "apply",
-        "--non-interactive",
-        "-input=false",
-        "-auto-approve",
-        cwd=LIVE / environment / "vpc",
-        env=env,
-        timeout=PLAN_TIMEOUT_S,
-    )
-    assert network.returncode == 0, network.output[-6000:]
-    result = tg.run(
-        "run",
-        "--all",
-        "--non-interactive",
-        "--json-out-dir",
-        str(json_dir),
-        "--",
-        "plan",
-        "-input=false",
-        cwd=LIVE / environment,
-        env=env,
-        timeout=PLAN_TIMEOUT_S,
-    )
-    assert result.returncode == 0, result.output[-6000:]
-    unexpected = [line for line in warnings_in(result.output) if not MOCK_NOTICE.search(line)]
+    plan_set = environment_plans[environment]
+    unexpected = [
+        line
+        for line in warnings_in(plan_set.log.read_text(encoding="utf-8"))
+        if not MOCK_NOTICE.search(line)
+    ]
     assert not unexpected, unexpected
 
-    plans = {
-        path.parent.relative_to(json_dir).as_posix(): json.loads(path.read_text(encoding="utf-8"))
-        for path in json_dir.rglob("*.json")
+    unit_plans = {
+        unit: json.loads(path.read_text(encoding="utf-8"))
+        for unit, path in plan_set.unit_plans().items()
     }
-    assert set(plans) == units(environment)
-    for unit, plan in plans.items():
+    assert set(unit_plans) == units(environment)
+    for unit, plan in unit_plans.items():
         creates = [c for c in plan["resource_changes"] if "create" in c["change"]["actions"]]
-        if unit == "vpc":
-            assert not creates, f"{environment}/vpc is not up to date right after its apply"
-        else:
-            assert creates, f"{environment}/{unit} plans to create nothing"
+        assert creates, f"{environment}/{unit} plans to create nothing"
         tagged = resources_with_tags(plan)
         assert tagged, f"{environment}/{unit} has no tagged resource"
         for change in tagged:
             tags = change["change"]["after"]["tags_all"]
             assert tags["Environment"] == environment, change["address"]
-            assert tags["Project"] == "ingest-pipeline", change["address"]
+            assert tags["Project"] == PROJECT, change["address"]
             assert tags["ManagedBy"] == "terragrunt", change["address"]
         # The root's `tags` input reaches the module (modules tag what supports it).
         components = {c["change"]["after"]["tags_all"].get("Component") for c in tagged}
         assert unit in components, f"{environment}/{unit}: no resource tagged Component={unit}"
         assert components <= {unit, None}, components
 
-    # The environment's units are untouched (only ignored caches were written).
-    assert git_status(LIVE) == before
+
+def test_planning_leaves_the_live_tree_untouched(
+    environment_plans: dict[str, plans.PlanSet],
+) -> None:
+    # Generated files (backend.tf, provider.tf) belong in the download dir, never in a unit.
+    untracked = subprocess.run(
+        ["git", "ls-files", "--others", "--exclude-standard", "--", str(LIVE)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    generated = [path for path in untracked if path.endswith((".tf", ".tfplan", ".json"))]
+    assert environment_plans
+    assert not generated, f"planning wrote into live/: {generated}"
+
+
+def test_plan_sets_are_reused_only_while_their_inputs_are_unchanged(
+    environment_plans: dict[str, plans.PlanSet],
+) -> None:
+    plan_set = environment_plans["local"]
+    assert plans.is_fresh(plan_set)
+    stamp = plan_set.stamp.read_text(encoding="ascii")
+    try:
+        plan_set.stamp.write_text("0" * 64 + "\n", encoding="ascii")
+        assert not plans.is_fresh(plan_set)
+    finally:
+        plan_set.stamp.write_text(stamp, encoding="ascii")
+    assert plans.inputs_hash("local") != plans.inputs_hash("dev")

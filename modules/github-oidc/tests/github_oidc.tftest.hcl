@@ -1,4 +1,4 @@
-# Runs against the AWS emulator via scripts/test-modules.sh (which adds the provider).
+# Runs against the AWS emulator via devstack.module_tests (which adds the provider).
 
 variables {
   name               = "devops-test"

@@ -1,0 +1,145 @@
+"""`make test` and `make check`: every check of the project, scheduled for a 2-core machine.
+
+    python -m devstack.testrun            # make test: the full set (what CI runs)
+    python -m devstack.testrun --fast     # make check: no emulator applies, for edit loops
+
+The long stages of `make test` mostly wait: the module tests and the twin's `make up` sit in
+the AWS provider's fixed client-side sleeps (load balancer 60 s, VPC 10 s, ECS cluster 10 s,
+~25 s per SQS queue). They start first and run in the background while the CPU-bound stages
+(plans, lint, the pytest suites) run one after another in the foreground. Each check runs
+once: lint is pre-commit (every linter and formatter, checkov on the modules), every
+environment is planned once (devstack.plans) and the plan tests, the policy gate and the CI
+replay read those plans. Each stage's output goes to reports/test/<stage>.log and is printed
+when it ends (the tail when it fails); a table of wall times closes the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devstack.stackdef import REPO_ROOT
+
+LOG_DIR = REPO_ROOT / "reports" / "test"
+TWIN_TEST = "tests/live/test_local_stack.py"
+PYTEST_PATHS = ("services", "tests", "policies")
+FAILED_TAIL_LINES = 150
+PASSED_TAIL_LINES = 3
+
+
+@dataclass
+class Stage:
+    name: str
+    argv: list[str]
+    background: bool = False
+    started: float = 0.0
+    seconds: float = 0.0
+    returncode: int | None = None
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def log(self) -> Path:
+        return LOG_DIR / f"{self.name}.log"
+
+
+def full_stages() -> list[Stage]:
+    return [
+        Stage("modules", [sys.executable, "-m", "devstack.module_tests"], background=True),
+        Stage("twin", ["pytest", "-q", TWIN_TEST], background=True),
+        Stage("plans", [sys.executable, "-m", "devstack.plans"]),
+        Stage("lint", ["pre-commit", "run", "--all-files", "--show-diff-on-failure"]),
+        Stage("pytest", ["pytest", "-q", *PYTEST_PATHS, f"--ignore={TWIN_TEST}"]),
+    ]
+
+
+def fast_stages() -> list[Stage]:
+    return [
+        Stage("lint", ["pre-commit", "run", "--all-files", "--show-diff-on-failure"]),
+        Stage("validate", [sys.executable, "-m", "devstack.module_tests", "--validate-only"]),
+        Stage("unit", ["pytest", "-q", "-m", "not integration", *PYTEST_PATHS]),
+    ]
+
+
+class Runner:
+    """Starts stages, reports each as it ends, keeps the table."""
+
+    def __init__(self, stages: Sequence[Stage]) -> None:
+        self.stages = list(stages)
+        self._print_lock = threading.Lock()
+        self._started = time.monotonic()
+
+    def start(self, stage: Stage) -> None:
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        stage.started = time.monotonic()
+        self._say(
+            f"[{self._elapsed():6.0f}s] {stage.name}: started ({' '.join(stage.argv[:4])} ...)"
+        )
+        with stage.log.open("wb") as log:
+            stage.process = subprocess.Popen(  # noqa: S603 - argv from fixed parts
+                stage.argv, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT
+            )
+
+    def wait(self, stage: Stage) -> None:
+        if stage.process is None:
+            raise RuntimeError(f"stage {stage.name} was never started")
+        stage.returncode = stage.process.wait()
+        stage.seconds = time.monotonic() - stage.started
+        lines = stage.log.read_text(encoding="utf-8", errors="replace").splitlines()
+        verdict = "PASS" if stage.returncode == 0 else f"FAIL (exit {stage.returncode})"
+        tail = lines[-(PASSED_TAIL_LINES if stage.returncode == 0 else FAILED_TAIL_LINES) :]
+        self._say(
+            "\n".join(
+                [
+                    f"[{self._elapsed():6.0f}s] {stage.name}: {verdict} in {stage.seconds:.0f}s"
+                    f" (log {stage.log.relative_to(REPO_ROOT)})",
+                    *(f"    {line}" for line in tail),
+                ]
+            )
+        )
+
+    def run(self) -> int:
+        background = [s for s in self.stages if s.background]
+        for stage in background:
+            self.start(stage)
+        for stage in self.stages:
+            if stage.background:
+                continue
+            self.start(stage)
+            self.wait(stage)
+        for stage in background:
+            self.wait(stage)
+        self._say(self.table())
+        return 0 if all(s.returncode == 0 for s in self.stages) else 1
+
+    def table(self) -> str:
+        rows = ["", "| stage | mode | result | wall time |", "| --- | --- | --- | ---: |"]
+        for stage in self.stages:
+            mode = "background" if stage.background else "foreground"
+            result = "pass" if stage.returncode == 0 else "FAIL"
+            rows.append(f"| {stage.name} | {mode} | {result} | {stage.seconds:.0f} s |")
+        rows.append(f"| **total** | | | **{self._elapsed():.0f} s** |")
+        return "\n".join(rows)
+
+    def _elapsed(self) -> float:
+        return time.monotonic() - self._started
+
+    def _say(self, text: str) -> None:
+        with self._print_lock:
+            print(text, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--fast", action="store_true", help="make check: no emulator applies")
+    args = parser.parse_args(argv)
+    return Runner(fast_stages() if args.fast else full_stages()).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
