@@ -30,19 +30,19 @@ from urllib.parse import urlparse
 
 import boto3
 
-from devstack import emulator, processes, terragrunt
+from devstack import emulator, processes, stackdef, terragrunt
 from devstack.stackdef import REPO_ROOT
 
 LOCAL_DIR = REPO_ROOT / ".local"
 STACK_DIR = REPO_ROOT / "live" / "local"
 STACK_ENV = LOCAL_DIR / "stack.env"
-DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
-FRONTEND_PORT = 5000
-WORKER_PORT = 5001
+DEFAULT_ENDPOINT = stackdef.EMULATOR.endpoint
+FRONTEND_PORT = stackdef.SERVICES["frontend"].port
+WORKER_PORT = stackdef.SERVICES["worker"].port
 APPLY_TIMEOUT_S = 900.0
 HEALTH_TIMEOUT_S = 60.0
 # The ecs unit's data_prefix (live/_common/ecs.hcl): the worker's DATA_PREFIX in ECS.
-DATA_PREFIX = "messages/"
+DATA_PREFIX = stackdef.DATA_PREFIX
 # Variables of a parent `make` that must not leak into the nested `make serve-*`.
 _MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
 

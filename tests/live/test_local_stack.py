@@ -5,22 +5,22 @@ Uses the fixed local ports of the stack (4566, 5000, 5001): they must be free wh
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import boto3
+import psutil
 import pytest
 
 from devstack import emulator as emulator_lib
 from devstack import processes, stack
-from devstack.live import LIVE, REPO_ROOT, warnings_in
+from devstack.live import LIVE, warnings_in
+from devstack.stackdef import EMULATOR, REPO_ROOT
 
-PORTS = (4566, stack.FRONTEND_PORT, stack.WORKER_PORT)
+PORTS = (EMULATOR.port, stack.FRONTEND_PORT, stack.WORKER_PORT)
 UP_TIMEOUT_S = 900
 OBJECT_TIMEOUT_S = 60
 
@@ -39,22 +39,12 @@ def make(target: str, timeout: float) -> subprocess.CompletedProcess[str]:
 
 
 def listen_addresses(port: int) -> set[str]:
-    """The local addresses with a socket listening on TCP `port` (from /proc/net/tcp*)."""
-    addresses = set()
-    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
-        if not table.exists():
-            continue
-        for line in table.read_text(encoding="ascii").splitlines()[1:]:
-            local, state = line.split()[1], line.split()[3]
-            address_hex, port_hex = local.split(":")
-            if state != "0A" or int(port_hex, 16) != port:  # 0A: LISTEN
-                continue
-            # The kernel prints each 32-bit word of the address in host (little-endian) order.
-            raw = b"".join(
-                bytes.fromhex(address_hex[i : i + 8])[::-1] for i in range(0, len(address_hex), 8)
-            )
-            addresses.add(str(ipaddress.ip_address(raw)))
-    return addresses
+    """The local addresses with a socket listening on TCP `port`."""
+    return {
+        connection.laddr.ip
+        for connection in psutil.net_connections(kind="tcp")
+        if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port
+    }
 
 
 @pytest.fixture
@@ -88,7 +78,7 @@ def test_make_up_curl_object_make_down() -> None:
 
     values = stack.read_stack_env()
     assert values["FRONTEND_URL"] == "http://127.0.0.1:5000"
-    assert values["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4566"
+    assert values["AWS_ENDPOINT_URL"] == EMULATOR.endpoint
     for key in ("QUEUE_URL", "DLQ_URL", "DATA_BUCKET", "TOKEN_PARAMETER"):
         assert values[key], key
 
