@@ -32,6 +32,7 @@ TWIN_TEST = "tests/live/test_local_stack.py"
 PYTEST_PATHS = ("services", "tests", "policies")
 FAILED_TAIL_LINES = 150
 PASSED_TAIL_LINES = 3
+LINT = ["pre-commit", "run", "--all-files", "--show-diff-on-failure"]
 
 
 @dataclass
@@ -55,16 +56,17 @@ def full_stages() -> list[Stage]:
         Stage("modules", [sys.executable, "-m", "devstack.module_tests"], background=True),
         Stage("twin", ["pytest", "-q", TWIN_TEST], background=True),
         Stage("plans", [sys.executable, "-m", "devstack.plans"]),
-        Stage("lint", ["pre-commit", "run", "--all-files", "--show-diff-on-failure"]),
+        Stage("lint", LINT),
         Stage("pytest", ["pytest", "-q", *PYTEST_PATHS, f"--ignore={TWIN_TEST}"]),
     ]
 
 
 def fast_stages() -> list[Stage]:
+    # All at once: three single-threaded stages share the two cores.
     return [
-        Stage("lint", ["pre-commit", "run", "--all-files", "--show-diff-on-failure"]),
-        Stage("validate", [sys.executable, "-m", "devstack.module_tests", "--validate-only"]),
-        Stage("unit", ["pytest", "-q", "-m", "not integration", *PYTEST_PATHS]),
+        Stage("lint", LINT, background=True),
+        Stage("validate", [sys.executable, "-m", "devstack.module_tests", "--validate-only"], True),
+        Stage("unit", ["pytest", "-q", "-m", "not integration", *PYTEST_PATHS], background=True),
     ]
 
 
