@@ -17,8 +17,9 @@ import pytest
 
 from devstack import emulator as emulator_lib
 from devstack import processes, stack
+from devstack import terragrunt as tg
 from devstack.live import LIVE, warnings_in
-from devstack.stackdef import EMULATOR, REPO_ROOT
+from devstack.stackdef import EMULATOR, REGION, REPO_ROOT
 
 PORTS = (EMULATOR.port, stack.FRONTEND_PORT, stack.WORKER_PORT)
 UP_TIMEOUT_S = 900
@@ -77,7 +78,7 @@ def test_make_up_curl_object_make_down() -> None:
         assert listen_addresses(port) == {"127.0.0.1"}, f"port {port}: {listen_addresses(port)}"
 
     values = stack.read_stack_env()
-    assert values["FRONTEND_URL"] == "http://127.0.0.1:5000"
+    assert values["FRONTEND_URL"] == f"http://127.0.0.1:{stack.FRONTEND_PORT}"
     assert values["AWS_ENDPOINT_URL"] == EMULATOR.endpoint
     for key in ("QUEUE_URL", "DLQ_URL", "DATA_BUCKET", "TOKEN_PARAMETER"):
         assert values[key], key
@@ -95,7 +96,7 @@ def test_make_up_curl_object_make_down() -> None:
 
     s3 = boto3.client(
         "s3",
-        region_name="eu-central-1",
+        region_name=REGION,
         endpoint_url=values["AWS_ENDPOINT_URL"],
         aws_access_key_id=emulator_lib.EMULATOR_ENV["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=emulator_lib.EMULATOR_ENV["AWS_SECRET_ACCESS_KEY"],
@@ -114,6 +115,20 @@ def test_make_up_curl_object_make_down() -> None:
     ), "the worker wrote nothing to the data bucket"
     body = s3.get_object(Bucket=values["DATA_BUCKET"], Key=keys[0])["Body"].read().decode()
     assert "hello from make up" in body
+
+    # What was applied has converged: planning the network again changes nothing.
+    replan = tg.run(
+        "plan",
+        "-detailed-exitcode",
+        "-input=false",
+        "--non-interactive",
+        cwd=LIVE / "local" / "vpc",
+        env=stack.aws_env(values["AWS_ENDPOINT_URL"]),
+        timeout=300,
+    )
+    assert replan.returncode == 0, (
+        f"live/local/vpc is not up to date after its apply:\n{replan.output[-4000:]}"
+    )
 
     listed = make("objects", timeout=60)
     assert listed.returncode == 0, listed.stdout + listed.stderr
