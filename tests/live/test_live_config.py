@@ -73,13 +73,34 @@ def test_no_configuration_uses_find_in_parent_folders_for_the_root() -> None:
         assert "find_in_parent_folders()" not in text, path
 
 
+def copy_of_the_live_tree(destination: Path) -> Path:
+    """live/, the root configuration and stack.json in `destination` (a git repository, for
+    get_repo_root()), modules/ linked: `hcl validate --inputs` writes .terragrunt-cache into
+    the unit whatever TG_DOWNLOAD_DIR says, and the real tree must stay untouched while the
+    twin runs beside these tests."""
+    shutil.copytree(LIVE, destination / "live", ignore=shutil.ignore_patterns(".terragrunt-cache"))
+    for name in ("terragrunt.hcl", "stack.json"):
+        shutil.copy(REPO_ROOT / name, destination / name)
+    (destination / "modules").symlink_to(REPO_ROOT / "modules")
+    subprocess.run(["git", "init", "-q", str(destination)], check=True)
+    return destination / "live"
+
+
+@pytest.fixture(scope="module")
+def live_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_of_the_live_tree(tmp_path_factory.mktemp("repo"))
+
+
 @pytest.mark.parametrize(
     ("environment", "component"),
     [(e, c) for e in ENVIRONMENTS for c in sorted(units(e))],
 )
-def test_unit_validates_with_strict_inputs(environment: str, component: str) -> None:
-    unit_dir = LIVE / environment / component
-    result = tg.run("hcl", "validate", "--inputs", "--strict", cwd=unit_dir)
+def test_unit_validates_with_strict_inputs(
+    environment: str, component: str, live_copy: Path
+) -> None:
+    result = tg.run(
+        "hcl", "validate", "--inputs", "--strict", cwd=live_copy / environment / component
+    )
     assert result.returncode == 0, result.output
     assert "All variables passed in by terragrunt are in use" in result.output, result.output
     assert "All required inputs are passed in by terragrunt" in result.output, result.output
@@ -88,14 +109,7 @@ def test_unit_validates_with_strict_inputs(environment: str, component: str) -> 
 
 def test_strict_validation_rejects_an_input_the_module_does_not_take(tmp_path: Path) -> None:
     # The check above can fail: a unit passing an unknown input is refused.
-    env_dir = tmp_path / "live" / "dev"
-    shutil.copytree(LIVE / "dev", env_dir, ignore=shutil.ignore_patterns(".terragrunt-cache"))
-    shutil.copytree(LIVE / "_common", tmp_path / "live" / "_common")
-    shutil.copy(REPO_ROOT / "terragrunt.hcl", tmp_path / "terragrunt.hcl")
-    shutil.copy(REPO_ROOT / "stack.json", tmp_path / "stack.json")
-    (tmp_path / "modules").symlink_to(REPO_ROOT / "modules")
-    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)  # get_repo_root()
-    unit = env_dir / "sqs" / "terragrunt.hcl"
+    unit = copy_of_the_live_tree(tmp_path) / "dev" / "sqs" / "terragrunt.hcl"
     unit.write_text(
         unit.read_text(encoding="utf-8") + '\ninputs = {\n  not_a_variable = "x"\n}\n',
         encoding="utf-8",
