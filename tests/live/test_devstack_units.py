@@ -16,7 +16,6 @@ import pytest
 
 from devstack import emulator, processes, stack
 from devstack import terragrunt as tg
-from devstack.live import LIVE
 from devstack.stackdef import REPO_ROOT
 
 
@@ -119,8 +118,8 @@ def test_local_services_listen_on_loopback_only() -> None:
     assert SETTINGS.service_env(stack.WORKER)["HOST"] == "127.0.0.1"
 
 
-def test_worker_data_prefix_is_the_ecs_units() -> None:
-    result = tg.run("render", "--format", "json", cwd=LIVE / "local" / "ecs")
+def test_worker_data_prefix_is_the_ecs_units(live_copy: Path) -> None:
+    result = tg.run("render", "--format", "json", cwd=live_copy / "local" / "ecs")
     assert result.returncode == 0, result.output
     assert json.loads(result.stdout)["inputs"]["data_prefix"] == stack.DATA_PREFIX
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
@@ -73,24 +71,6 @@ def test_no_configuration_uses_find_in_parent_folders_for_the_root() -> None:
         assert "find_in_parent_folders()" not in text, path
 
 
-def copy_of_the_live_tree(destination: Path) -> Path:
-    """live/, the root configuration and stack.json in `destination` (a git repository, for
-    get_repo_root()), modules/ linked: `hcl validate --inputs` writes .terragrunt-cache into
-    the unit whatever TG_DOWNLOAD_DIR says, and the real tree must stay untouched while the
-    twin runs beside these tests."""
-    shutil.copytree(LIVE, destination / "live", ignore=shutil.ignore_patterns(".terragrunt-cache"))
-    for name in ("terragrunt.hcl", "stack.json"):
-        shutil.copy(REPO_ROOT / name, destination / name)
-    (destination / "modules").symlink_to(REPO_ROOT / "modules")
-    subprocess.run(["git", "init", "-q", str(destination)], check=True)
-    return destination / "live"
-
-
-@pytest.fixture(scope="module")
-def live_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_of_the_live_tree(tmp_path_factory.mktemp("repo"))
-
-
 @pytest.mark.parametrize(
     ("environment", "component"),
     [(e, c) for e in ENVIRONMENTS for c in sorted(units(e))],
@@ -107,9 +87,11 @@ def test_unit_validates_with_strict_inputs(
     assert not unexpected_warnings(result.output), result.output
 
 
-def test_strict_validation_rejects_an_input_the_module_does_not_take(tmp_path: Path) -> None:
+def test_strict_validation_rejects_an_input_the_module_does_not_take(
+    fresh_live_copy: Path,
+) -> None:
     # The check above can fail: a unit passing an unknown input is refused.
-    unit = copy_of_the_live_tree(tmp_path) / "dev" / "sqs" / "terragrunt.hcl"
+    unit = fresh_live_copy / "dev" / "sqs" / "terragrunt.hcl"
     unit.write_text(
         unit.read_text(encoding="utf-8") + '\ninputs = {\n  not_a_variable = "x"\n}\n',
         encoding="utf-8",
