@@ -16,6 +16,7 @@ def test_defaults() -> None:
     assert config.host == "0.0.0.0"  # noqa: S104 - the container default under test
     assert (config.wait_time_seconds, config.max_messages) == (20, 10)
     assert config.shutdown_timeout_seconds < 10
+    assert config.visibility_max_extension_seconds == 600
 
 
 def test_tuning_knobs() -> None:
@@ -32,6 +33,7 @@ def test_tuning_knobs() -> None:
             "HEALTH_MAX_AGE_SECONDS": "30",
             "SHUTDOWN_TIMEOUT_SECONDS": "5",
             "AWS_MAX_ATTEMPTS": "5",
+            "VISIBILITY_MAX_EXTENSION_SECONDS": "0",
         }
     )
     assert (config.host, config.port) == ("127.0.0.1", 9001)
@@ -39,6 +41,7 @@ def test_tuning_knobs() -> None:
     assert (config.max_messages, config.pollers, config.upload_concurrency) == (3, 4, 20)
     assert (config.health_max_age_seconds, config.shutdown_timeout_seconds) == (30, 5)
     assert config.aws_max_attempts == 5
+    assert config.visibility_max_extension_seconds == 0
 
 
 def test_empty_prefix_is_allowed() -> None:
@@ -64,6 +67,12 @@ def test_empty_prefix_is_allowed() -> None:
         ({**REQUIRED, "SHUTDOWN_TIMEOUT_SECONDS": "60"}, "SHUTDOWN_TIMEOUT_SECONDS"),
         ({**REQUIRED, "AWS_REGION": "EU"}, "AWS_REGION"),
         ({**REQUIRED, "AWS_ENDPOINT_URL": "127.0.0.1:4566"}, "AWS_ENDPOINT_URL"),
+        (
+            {**REQUIRED, "VISIBILITY_MAX_EXTENSION_SECONDS": "43201"},
+            "VISIBILITY_MAX_EXTENSION_SECONDS must be an integer between 0 and 43200",
+        ),
+        ({**REQUIRED, "VISIBILITY_MAX_EXTENSION_SECONDS": "-5"}, "VISIBILITY_MAX_EXTENSION"),
+        ({**REQUIRED, "VISIBILITY_MAX_EXTENSION_SECONDS": "1.5"}, "VISIBILITY_MAX_EXTENSION"),
     ],
 )
 def test_invalid_settings_name_the_variable(env: dict[str, str], reason: str) -> None:
