@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -106,39 +103,6 @@ def test_s3_failing_for_a_while_loses_nothing(
     assert sorted(body["n"] for body in objects(res).values()) == list(range(30))
     assert wait_until(lambda: res.queue_counts() == (0, 0), timeout=10)
     assert res.queue_counts(res.dlq_url) == (0, 0)
-
-
-def test_worker_killed_mid_stream_and_restarted_stores_exactly_once(
-    resources: Callable[..., Resources], service: Callable[..., Any]
-) -> None:
-    total = 500
-    res = resources(visibility_timeout=3)
-    frontend_url = start_frontend(service, res)
-    worker_port = free_port()
-    worker, _ = start_worker(service, worker_env(res, worker_port))
-
-    def post(index: int) -> str:
-        data = {"email_timestream": str(1_700_000_000 + index), "n": index}
-        response = requests.post(frontend_url, json={"token": res.token, "data": data}, timeout=30)
-        assert response.status_code == 202, response.text
-        return str(response.json()["message_id"])
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        first = list(pool.map(post, range(total // 2)))
-        assert wait_until(lambda: len(res.object_keys()) >= 50, timeout=30, interval=0.05)
-        os.killpg(worker.pid, signal.SIGKILL)  # no chance to finish or hand back
-        worker.wait(timeout=10)
-        second = list(pool.map(post, range(total // 2, total)))
-    accepted = first + second
-    assert len(set(accepted)) == total
-
-    start_worker(service, worker_env(res, worker_port))
-    assert wait_until(lambda: len(res.object_keys()) >= total, timeout=90, interval=0.5)
-    assert wait_until(lambda: res.queue_counts() == (0, 0), timeout=30)
-    keys = res.object_keys()
-    assert len(keys) == total
-    assert {KEY.fullmatch(key).group("message_id") for key in keys} == set(accepted)  # type: ignore[union-attr]
-    assert sorted(body["n"] for body in objects(res).values()) == list(range(total))
 
 
 def test_health_is_503_when_sqs_never_answers(

@@ -7,6 +7,7 @@ import re
 import signal
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from testkit import processes
@@ -37,7 +38,7 @@ def start_worker(service: Callable[..., Any], env: dict[str, str]) -> tuple[Any,
     return process, url
 
 
-def start_frontend(service: Callable[..., Any], res: Resources) -> str:
+def start_frontend(service: Callable[..., Any], res: Resources, **extra: str) -> str:
     port = free_port()
     env = {
         "QUEUE_URL": res.queue_url,
@@ -45,6 +46,7 @@ def start_frontend(service: Callable[..., Any], res: Resources) -> str:
         "AWS_ENDPOINT_URL": res.endpoint,
         "PORT": str(port),
         "WEB_CONCURRENCY": "2",
+        **extra,
     }
     process = service("frontend", env)
     url = f"http://127.0.0.1:{port}/"
@@ -63,11 +65,15 @@ def send_raw(res: Resources, bodies: list[dict[str, Any]]) -> None:
 
 
 def objects(res: Resources) -> dict[str, Any]:
+    """Every object of the bucket, parsed (read in parallel: the chaos run has 1,000)."""
     s3 = res.s3()
-    return {
-        key: json.loads(s3.get_object(Bucket=res.bucket, Key=key)["Body"].read())
-        for key in res.object_keys()
-    }
+
+    def read(key: str) -> Any:
+        return json.loads(s3.get_object(Bucket=res.bucket, Key=key)["Body"].read())
+
+    keys = res.object_keys()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return dict(zip(keys, pool.map(read, keys), strict=True))
 
 
 def terminate_and_time(process: Any) -> tuple[int, float]:
