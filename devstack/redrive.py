@@ -108,6 +108,11 @@ class Redrive:
             moved = self._move_with_task()
             if moved is not None:
                 return Summary(moved, "StartMessageMoveTask")
+        else:
+            self._report(
+                f"--max {limit}: moving with a receive/send/delete loop "
+                "(a move task cannot stop after N messages)"
+            )
         return Summary(self._move_with_loop(limit), "receive/send/delete loop")
 
     def _move_with_task(self, wait_seconds: float = 600, poll_seconds: float = 2) -> int | None:
