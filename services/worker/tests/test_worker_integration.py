@@ -152,14 +152,12 @@ def put_counts(s3_proxy: proxy.FaultProxy) -> Counter[str]:
 def test_slow_s3_past_the_visibility_timeout_stores_each_message_once(
     resources: Callable[..., Resources], service: Callable[..., Any], emulator: Any, tmp_path: Path
 ) -> None:
-    # Every upload takes 2.5 x the queue's visibility timeout. Without the heartbeat the
-    # second poll loop receives the same messages again while they are still being stored
-    # (the control test below shows it does).
+    # Every upload takes 2.5 x the queue's visibility timeout, and an idle poll loop polls
+    # every second: without the heartbeat it receives the messages again while they are still
+    # being stored (the control test below shows it does).
     res = resources(visibility_timeout=2)
     with proxy.running(emulator.endpoint, latency_s=5) as slow_s3:
-        env = worker_env(res, free_port(), **slow_s3_env(slow_s3))
-        start_worker(service, env)
-        send_raw(res, [{"n": i} for i in range(10)])
+        start_with_an_idle_loop(service, res, slow_s3)
         assert wait_until(lambda: res.queue_counts() == (0, 0), timeout=45, interval=0.5)
         assert wait_until(lambda: len(put_counts(slow_s3)) == 10, timeout=5)
         puts = put_counts(slow_s3)
@@ -174,23 +172,30 @@ def test_control_without_the_heartbeat_slow_s3_gets_messages_received_twice(
 ) -> None:
     res = resources(visibility_timeout=2)
     with proxy.running(emulator.endpoint, latency_s=5) as slow_s3:
-        env = worker_env(
-            res, free_port(), **slow_s3_env(slow_s3), VISIBILITY_MAX_EXTENSION_SECONDS="0"
-        )
-        start_worker(service, env)
-        send_raw(res, [{"n": i} for i in range(10)])
+        start_with_an_idle_loop(service, res, slow_s3, VISIBILITY_MAX_EXTENSION_SECONDS="0")
         assert wait_until(lambda: max(put_counts(slow_s3).values(), default=0) >= 2, timeout=30)
 
 
-def slow_s3_env(s3_proxy: proxy.FaultProxy) -> dict[str, str]:
-    # One attempt with a read timeout above the proxy's latency: every PUT the proxy logs is
-    # one the worker chose to make, none a retry of a timed-out one.
-    return {
-        "AWS_ENDPOINT_URL_S3": s3_proxy.endpoint,
-        "POLLERS": "2",
-        "AWS_MAX_ATTEMPTS": "1",
-        "AWS_READ_TIMEOUT_SECONDS": "30",
-    }
+def start_with_an_idle_loop(
+    service: Callable[..., Any], res: Resources, s3_proxy: proxy.FaultProxy, **extra: str
+) -> None:
+    """10 messages queued before the worker starts: its first two loops take 5 each, the third
+    finds none and short-polls every second while they are being stored."""
+    send_raw(res, [{"n": i} for i in range(10)])
+    env = worker_env(
+        res,
+        free_port(),
+        AWS_ENDPOINT_URL_S3=s3_proxy.endpoint,
+        POLLERS="3",
+        MAX_MESSAGES="5",
+        WAIT_TIME_SECONDS="1",
+        # One attempt with a read timeout above the proxy's latency: every PUT the proxy logs
+        # is one the worker chose to make, none a retry of a timed-out one.
+        AWS_MAX_ATTEMPTS="1",
+        AWS_READ_TIMEOUT_SECONDS="30",
+        **extra,
+    )
+    start_worker(service, env)
 
 
 def test_request_id_attribute_becomes_object_metadata(
