@@ -113,7 +113,9 @@ def run(config: Config) -> int:
 
     while not stop.wait(_SUPERVISE_INTERVAL_SECONDS):
         if not loops_alive():
-            logger.error("a poll loop died; exiting so the task is replaced")
+            logger.error(
+                "a poll loop or the visibility heartbeat died; exiting so the task is replaced"
+            )
             stop.set()
             _exit(1)
 

@@ -57,6 +57,7 @@ class VisibilityKeeper:
         self._max_extension = max_extension_seconds
         self._clock = clock
         self._timeout: int | None = None
+        self._load_lock = threading.Lock()  # the poll loops start together: one lookup
         self._leases: dict[str, _Lease] = {}  # by receipt handle: unique per receive
         self._changed = threading.Condition()
         self._woken = False
@@ -65,19 +66,20 @@ class VisibilityKeeper:
 
     def load_timeout(self) -> int:
         """Read the queue's VisibilityTimeout once (raises the client's errors until it works)."""
-        if self._timeout is None:
-            attributes = self._sqs.get_queue_attributes(
-                QueueUrl=self._queue_url, AttributeNames=["VisibilityTimeout"]
-            )["Attributes"]
-            self._timeout = int(attributes["VisibilityTimeout"])
-            logger.info(
-                "visibility heartbeat ready",
-                extra={
-                    "visibility_timeout": self._timeout,
-                    "max_extension": self._max_extension,
-                },
-            )
-        return self._timeout
+        with self._load_lock:
+            if self._timeout is None:
+                attributes = self._sqs.get_queue_attributes(
+                    QueueUrl=self._queue_url, AttributeNames=["VisibilityTimeout"]
+                )["Attributes"]
+                self._timeout = int(attributes["VisibilityTimeout"])
+                logger.info(
+                    "visibility heartbeat ready",
+                    extra={
+                        "visibility_timeout": self._timeout,
+                        "max_extension": self._max_extension,
+                    },
+                )
+            return self._timeout
 
     def track(self, messages: Iterable[Message], received_at: float) -> None:
         """Keep `messages` (received at `received_at` on the clock) invisible until released."""
