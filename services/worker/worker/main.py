@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from types import FrameType
+from typing import Any
 
 from worker import aws, log
 from worker.config import Config, ConfigError, load
@@ -24,10 +25,13 @@ _SUPERVISE_INTERVAL_SECONDS = 0.2
 
 
 def build_pollers(
-    config: Config, stop: threading.Event, heartbeat: Heartbeat, visibility: VisibilityKeeper
+    config: Config,
+    stop: threading.Event,
+    heartbeat: Heartbeat,
+    sqs_client: Any,
+    visibility: VisibilityKeeper,
 ) -> list[Poller]:
     receive_client = aws.sqs_receive_client(config)
-    sqs_client = aws.sqs_client(config)
     executor = ThreadPoolExecutor(
         max_workers=config.pollers * config.upload_concurrency, thread_name_prefix="upload"
     )
@@ -72,10 +76,11 @@ def wait_for_in_flight(
 def run(config: Config) -> int:
     stop = threading.Event()
     heartbeat = Heartbeat()
+    sqs_client = aws.sqs_client(config)
     visibility = VisibilityKeeper(
-        aws.sqs_client(config), config.queue_url, config.visibility_max_extension_seconds
+        sqs_client, config.queue_url, config.visibility_max_extension_seconds
     )
-    pollers = build_pollers(config, stop, heartbeat, visibility)
+    pollers = build_pollers(config, stop, heartbeat, sqs_client, visibility)
     threads = [
         threading.Thread(target=p.run, name=f"poller-{i}", daemon=True)
         for i, p in enumerate(pollers)

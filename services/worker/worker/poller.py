@@ -92,12 +92,14 @@ class Poller:
         try:
             while not self._stop.is_set():
                 self._set_state(RECEIVING)
+                step = "queue visibility timeout lookup"
                 try:
                     # Once per process (cached): the deadline the heartbeat must beat.
                     self._visibility.load_timeout()
+                    step = "receive"
                     messages = self.receive(wait_time_seconds)
                 except (BotoCoreError, ClientError) as error:
-                    logger.warning("receive failed", extra={"error_code": error_code(error)})
+                    logger.warning(f"{step} failed", extra={"error_code": error_code(error)})
                     self._stop.wait(backoff.next_delay())
                     continue
                 received_at = time.monotonic()
