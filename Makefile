@@ -112,7 +112,7 @@ LIVE_ENVS := dev staging prod local
 LOCAL_AWS_ENV := $$(python -m devstack.emulator env $${AWS_EMULATOR_ENDPOINT:-})
 LIVE_RUN = $(if $(filter $(ENV),$(LIVE_ENVS)),,$(error ENV must be one of: $(LIVE_ENVS))) \
   cd live/$(ENV) && $(if $(filter local,$(ENV)),env $(LOCAL_AWS_ENV)) terragrunt
-.PHONY: up down objects plan apply graph test-live
+.PHONY: up down objects plan apply graph redrive test-live
 up: venv tools ## The whole system on 127.0.0.1: emulator :4566, live/local applied, frontend :5000, worker :5001
 	@python -m devstack.stack up
 
@@ -130,6 +130,24 @@ apply: venv tools ## terragrunt run --all apply in live/$(ENV), non-interactive 
 
 graph: tools ## Dependency graph (DOT) of the units of live/$(ENV)
 	@$(LIVE_RUN) dag graph
+
+# The queue URLs: for local from the running `make up` stack ($(STACK_ENV), emulator
+# credentials, the region of stack.json); otherwise from the sqs unit's outputs (your AWS
+# credentials).
+STACK_ENV ?= .local/stack.env
+redrive: venv $(if $(filter-out local,$(ENV)),tools) ## Move the DLQ's messages back to the queue in ENV (DRY_RUN=1 lists them, MAX=N moves at most N)
+	@$(if $(filter $(ENV),$(LIVE_ENVS)),,$(error ENV must be one of: $(LIVE_ENVS)))
+	@if [ "$(ENV)" = local ]; then \
+	  test -f "$(STACK_ENV)" || { echo "redrive: $(STACK_ENV) not found: run make up first" >&2; exit 1; }; \
+	  set -a; . "$(STACK_ENV)"; eval "$$(python -m devstack.emulator env "$$AWS_ENDPOINT_URL")"; \
+	  set +a; unset AWS_PROFILE; \
+	  queue_url=$$QUEUE_URL; dlq_url=$$DLQ_URL; \
+	else \
+	  queue_url=$$(cd live/$(ENV)/sqs && terragrunt output -raw queue_url); \
+	  dlq_url=$$(cd live/$(ENV)/sqs && terragrunt output -raw dlq_url); \
+	fi; \
+	python -m devstack.redrive --queue-url "$$queue_url" --dlq-url "$$dlq_url" \
+	  $(if $(DRY_RUN),--dry-run) $(if $(MAX),--max $(MAX))
 
 test-live: venv tools ## Live tests: validate, dependency graphs, plans of every environment on the emulator, make up end to end
 	@pytest tests/live

@@ -1,8 +1,13 @@
 """A loopback HTTP proxy in front of the emulator that can add latency or fail.
 
 Modes: "pass" forwards; "fail" answers 503 (a transient error SDKs retry);
-"throttle" answers 400 ThrottlingException; "blackhole" accepts and never answers.
+"throttle" answers 400 ThrottlingException; "blackhole" accepts and never answers;
+"drop" forwards, then closes the connection without an answer (the request took
+effect upstream, the client sees a connection error and retries).
 Every mode can add `latency_s` before forwarding (the benchmark's 20 ms).
+
+`mode` applies to every request; `fault(method, path)` can choose a mode per request
+instead (None: the proxy's mode). `log` records (method, path, mode) of every request.
 """
 
 from __future__ import annotations
@@ -11,24 +16,29 @@ import http.client
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse
 
-MODES = ("pass", "fail", "throttle", "blackhole")
+MODES = ("pass", "fail", "throttle", "blackhole", "drop")
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"}
 
 
+Fault = Callable[[str, str], str | None]
+
+
 class FaultProxy:
-    def __init__(self, upstream: str, latency_s: float = 0.0) -> None:
+    def __init__(self, upstream: str, latency_s: float = 0.0, fault: Fault | None = None) -> None:
         parsed = urlparse(upstream)
         self._upstream_host = parsed.hostname or "127.0.0.1"
         self._upstream_port = parsed.port or 80
         self.latency_s = latency_s
+        self._fault = fault
         self._mode = "pass"
         self._lock = threading.Lock()
         self.requests = 0
+        self.log: list[tuple[str, str, str]] = []
         self._closing = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -49,9 +59,15 @@ class FaultProxy:
         with self._lock:
             self._mode = mode
 
-    def _count(self) -> None:
+    def _choose(self, method: str, path: str) -> str:
+        """Count and log the request; the mode it gets."""
+        mode = (self._fault(method, path) if self._fault else None) or self.mode
+        if mode not in MODES:
+            raise ValueError(mode)
         with self._lock:
             self.requests += 1
+            self.log.append((method, path, mode))
+        return mode
 
     def start(self) -> FaultProxy:
         self._thread.start()
@@ -98,8 +114,7 @@ class FaultProxy:
 
             def _forward(self) -> None:
                 body = self._read_body()
-                proxy._count()
-                mode = proxy.mode
+                mode = proxy._choose(self.command, self.path)
                 if proxy.latency_s:
                     time.sleep(proxy.latency_s)
                 if mode == "blackhole":
@@ -131,6 +146,9 @@ class FaultProxy:
                         if attempt == 2:
                             self._reply(502, b"", "text/plain")  # upstream gone
                             return
+                if mode == "drop":
+                    self.close_connection = True
+                    return
                 self.send_response(response.status)
                 for key, value in response.getheaders():
                     if key.lower() not in _HOP_BY_HOP and key.lower() != "content-length":
@@ -151,8 +169,10 @@ class FaultProxy:
 
 
 @contextmanager
-def running(upstream: str, latency_s: float = 0.0) -> Iterator[FaultProxy]:
-    proxy = FaultProxy(upstream, latency_s).start()
+def running(
+    upstream: str, latency_s: float = 0.0, fault: Fault | None = None
+) -> Iterator[FaultProxy]:
+    proxy = FaultProxy(upstream, latency_s, fault).start()
     try:
         yield proxy
     finally:

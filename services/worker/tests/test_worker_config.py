@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from worker.config import Config, ConfigError, load
 
+REPO_ROOT = Path(__file__).resolve().parents[3]
 QUEUE_URL = "https://sqs.eu-central-1.amazonaws.com/123456789012/ingest"
 REQUIRED = {"QUEUE_URL": QUEUE_URL, "DATA_BUCKET": "devops-dev-data"}
 
@@ -16,6 +20,7 @@ def test_defaults() -> None:
     assert config.host == "0.0.0.0"  # noqa: S104 - the container default under test
     assert (config.wait_time_seconds, config.max_messages) == (20, 10)
     assert config.shutdown_timeout_seconds < 10
+    assert config.visibility_max_extension_seconds == 600
 
 
 def test_tuning_knobs() -> None:
@@ -32,6 +37,7 @@ def test_tuning_knobs() -> None:
             "HEALTH_MAX_AGE_SECONDS": "30",
             "SHUTDOWN_TIMEOUT_SECONDS": "5",
             "AWS_MAX_ATTEMPTS": "5",
+            "VISIBILITY_MAX_EXTENSION_SECONDS": "0",
         }
     )
     assert (config.host, config.port) == ("127.0.0.1", 9001)
@@ -39,6 +45,7 @@ def test_tuning_knobs() -> None:
     assert (config.max_messages, config.pollers, config.upload_concurrency) == (3, 4, 20)
     assert (config.health_max_age_seconds, config.shutdown_timeout_seconds) == (30, 5)
     assert config.aws_max_attempts == 5
+    assert config.visibility_max_extension_seconds == 0
 
 
 def test_empty_prefix_is_allowed() -> None:
@@ -64,6 +71,12 @@ def test_empty_prefix_is_allowed() -> None:
         ({**REQUIRED, "SHUTDOWN_TIMEOUT_SECONDS": "60"}, "SHUTDOWN_TIMEOUT_SECONDS"),
         ({**REQUIRED, "AWS_REGION": "EU"}, "AWS_REGION"),
         ({**REQUIRED, "AWS_ENDPOINT_URL": "127.0.0.1:4566"}, "AWS_ENDPOINT_URL"),
+        (
+            {**REQUIRED, "VISIBILITY_MAX_EXTENSION_SECONDS": "43201"},
+            "VISIBILITY_MAX_EXTENSION_SECONDS must be an integer between 0 and 43200",
+        ),
+        ({**REQUIRED, "VISIBILITY_MAX_EXTENSION_SECONDS": "-5"}, "VISIBILITY_MAX_EXTENSION"),
+        ({**REQUIRED, "VISIBILITY_MAX_EXTENSION_SECONDS": "1.5"}, "VISIBILITY_MAX_EXTENSION"),
     ],
 )
 def test_invalid_settings_name_the_variable(env: dict[str, str], reason: str) -> None:
@@ -73,13 +86,14 @@ def test_invalid_settings_name_the_variable(env: dict[str, str], reason: str) ->
     assert "\n" not in str(error.value)
 
 
-def test_default_worst_case_batch_fits_the_infrastructure_visibility_timeout() -> None:
-    # README rule: visibility >= 2 x attempts x (connect + read) + 10; live/ uses 60 s.
+def test_default_worst_case_extension_lands_within_the_infrastructure_visibility_timeout() -> None:
+    # README rule: the extension sent at T/3 must land before T even when it needs every
+    # attempt, so T >= 1.5 x attempts x (connect + read); dev, staging and prod use 60 s.
     config = load(REQUIRED)
-    worst_case = (
-        2
-        * config.aws_max_attempts
-        * (config.aws_connect_timeout_seconds + config.aws_read_timeout_seconds)
-        + 10
+    worst_call = config.aws_max_attempts * (
+        config.aws_connect_timeout_seconds + config.aws_read_timeout_seconds
     )
-    assert worst_case <= 60
+    for environment in ("dev", "staging", "prod"):
+        env_hcl = (REPO_ROOT / "live" / environment / "env.hcl").read_text()
+        (timeout,) = re.findall(r"visibility_timeout_seconds\s*=\s*(\d+)", env_hcl)
+        assert 1.5 * worst_call <= int(timeout), environment

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import re
-import signal
 import time
+from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,70 +16,17 @@ from devstack import processes
 from devstack.emulator import free_port
 from devstack.testkit import proxy
 from devstack.testkit.aws import Resources, wait_until
-
-pytestmark = pytest.mark.integration
-
-KEY = re.compile(
-    r"messages/\d{4}/\d\d/\d\d/\d{8}T\d{6}\.\d{3}Z-(?P<message_id>[0-9a-f-]{36})\.json"
+from devstack.testkit.pipeline import (
+    KEY,
+    objects,
+    send_raw,
+    start_frontend,
+    start_worker,
+    terminate_and_time,
+    worker_env,
 )
 
-
-def worker_env(res: Resources, port: int, **extra: str) -> dict[str, str]:
-    return {
-        "QUEUE_URL": res.queue_url,
-        "DATA_BUCKET": res.bucket,
-        "AWS_ENDPOINT_URL": res.endpoint,
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        **extra,
-    }
-
-
-def start_worker(service: Callable[..., Any], env: dict[str, str]) -> tuple[Any, str]:
-    process = service("worker", env)
-    url = f"http://127.0.0.1:{env['PORT']}/"
-    processes.wait_for_status(url, 200, 30, process)
-    return process, url
-
-
-def start_frontend(service: Callable[..., Any], res: Resources) -> str:
-    port = free_port()
-    env = {
-        "QUEUE_URL": res.queue_url,
-        "TOKEN_PARAMETER": res.token_parameter,
-        "AWS_ENDPOINT_URL": res.endpoint,
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "2",
-    }
-    process = service("frontend", env)
-    url = f"http://127.0.0.1:{port}/"
-    processes.wait_for_status(url, 200, 30, process)
-    return url
-
-
-def send_raw(res: Resources, bodies: list[dict[str, Any]]) -> None:
-    sqs = res.sqs()
-    for start in range(0, len(bodies), 10):
-        entries = [
-            {"Id": str(i), "MessageBody": json.dumps(body)}
-            for i, body in enumerate(bodies[start : start + 10])
-        ]
-        assert not sqs.send_message_batch(QueueUrl=res.queue_url, Entries=entries).get("Failed")
-
-
-def objects(res: Resources) -> dict[str, Any]:
-    s3 = res.s3()
-    return {
-        key: json.loads(s3.get_object(Bucket=res.bucket, Key=key)["Body"].read())
-        for key in res.object_keys()
-    }
-
-
-def terminate_and_time(process: Any) -> tuple[int, float]:
-    started = time.monotonic()
-    process.send_signal(signal.SIGTERM)
-    code = process.wait(timeout=30)
-    return code, time.monotonic() - started
+pytestmark = pytest.mark.integration
 
 
 def test_post_to_frontend_ends_as_an_object_equal_to_data(
@@ -161,39 +106,6 @@ def test_s3_failing_for_a_while_loses_nothing(
     assert res.queue_counts(res.dlq_url) == (0, 0)
 
 
-def test_worker_killed_mid_stream_and_restarted_stores_exactly_once(
-    resources: Callable[..., Resources], service: Callable[..., Any]
-) -> None:
-    total = 500
-    res = resources(visibility_timeout=3)
-    frontend_url = start_frontend(service, res)
-    worker_port = free_port()
-    worker, _ = start_worker(service, worker_env(res, worker_port))
-
-    def post(index: int) -> str:
-        data = {"email_timestream": str(1_700_000_000 + index), "n": index}
-        response = requests.post(frontend_url, json={"token": res.token, "data": data}, timeout=30)
-        assert response.status_code == 202, response.text
-        return str(response.json()["message_id"])
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        first = list(pool.map(post, range(total // 2)))
-        assert wait_until(lambda: len(res.object_keys()) >= 50, timeout=30, interval=0.05)
-        os.killpg(worker.pid, signal.SIGKILL)  # no chance to finish or hand back
-        worker.wait(timeout=10)
-        second = list(pool.map(post, range(total // 2, total)))
-    accepted = first + second
-    assert len(set(accepted)) == total
-
-    start_worker(service, worker_env(res, worker_port))
-    assert wait_until(lambda: len(res.object_keys()) >= total, timeout=90, interval=0.5)
-    assert wait_until(lambda: res.queue_counts() == (0, 0), timeout=30)
-    keys = res.object_keys()
-    assert len(keys) == total
-    assert {KEY.fullmatch(key).group("message_id") for key in keys} == set(accepted)  # type: ignore[union-attr]
-    assert sorted(body["n"] for body in objects(res).values()) == list(range(total))
-
-
 def test_health_is_503_when_sqs_never_answers(
     resources: Callable[..., Resources], service: Callable[..., Any], emulator: Any
 ) -> None:
@@ -231,3 +143,85 @@ def test_bad_configuration_exits_non_zero_with_one_line(env: dict[str, str], rea
         processes.stop(process)
     assert process.returncode == 2
     assert stderr.decode().splitlines() == [reason]
+
+
+def put_counts(s3_proxy: proxy.FaultProxy) -> Counter[str]:
+    """How many times each object key was PUT through the proxy."""
+    return Counter(path for method, path, _ in s3_proxy.log if method == "PUT")
+
+
+def test_slow_s3_past_the_visibility_timeout_stores_each_message_once(
+    resources: Callable[..., Resources], service: Callable[..., Any], emulator: Any, tmp_path: Path
+) -> None:
+    # Every upload takes 2.5 x the queue's visibility timeout, and an idle poll loop polls
+    # every second: without the heartbeat it receives the messages again while they are still
+    # being stored (the control test below shows it does).
+    res = resources(visibility_timeout=2)
+    with proxy.running(emulator.endpoint, latency_s=5) as slow_s3:
+        start_with_an_idle_loop(service, res, slow_s3)
+        assert wait_until(lambda: res.queue_counts() == (0, 0), timeout=45, interval=0.5)
+        assert wait_until(lambda: len(put_counts(slow_s3)) == 10, timeout=5)
+        puts = put_counts(slow_s3)
+    assert set(puts.values()) == {1}, puts
+    assert sorted(body["n"] for body in objects(res).values()) == list(range(10))
+    log = "".join(path.read_text() for path in tmp_path.glob("worker-*.log"))
+    assert '"message":"extended visibility"' in log
+
+
+def test_control_without_the_heartbeat_slow_s3_gets_messages_received_twice(
+    resources: Callable[..., Resources], service: Callable[..., Any], emulator: Any
+) -> None:
+    res = resources(visibility_timeout=2)
+    with proxy.running(emulator.endpoint, latency_s=5) as slow_s3:
+        start_with_an_idle_loop(service, res, slow_s3, VISIBILITY_MAX_EXTENSION_SECONDS="0")
+        assert wait_until(lambda: max(put_counts(slow_s3).values(), default=0) >= 2, timeout=30)
+
+
+def start_with_an_idle_loop(
+    service: Callable[..., Any], res: Resources, s3_proxy: proxy.FaultProxy, **extra: str
+) -> None:
+    """10 messages queued before the worker starts: its first two loops take 5 each, the third
+    finds none and short-polls every second while they are being stored."""
+    send_raw(res, [{"n": i} for i in range(10)])
+    env = worker_env(
+        res,
+        free_port(),
+        AWS_ENDPOINT_URL_S3=s3_proxy.endpoint,
+        POLLERS="3",
+        MAX_MESSAGES="5",
+        WAIT_TIME_SECONDS="1",
+        # One attempt with a read timeout above the proxy's latency: every PUT the proxy logs
+        # is one the worker chose to make, none a retry of a timed-out one.
+        AWS_MAX_ATTEMPTS="1",
+        AWS_READ_TIMEOUT_SECONDS="30",
+        **extra,
+    )
+    start_worker(service, env)
+
+
+def test_request_id_attribute_becomes_object_metadata(
+    resources: Callable[..., Resources], service: Callable[..., Any]
+) -> None:
+    res = resources()
+    start_worker(service, worker_env(res, free_port()))
+    sqs = res.sqs()
+    with_id = sqs.send_message(
+        QueueUrl=res.queue_url,
+        MessageBody=json.dumps({"n": 1}),
+        MessageAttributes={
+            "request_id": {"DataType": "String", "StringValue": "3f2b6c1e9a0d4e7f"},
+            "email_timestream": {"DataType": "String", "StringValue": "2026-01-01T00:00:00Z"},
+        },
+    )["MessageId"]
+    without_id = sqs.send_message(QueueUrl=res.queue_url, MessageBody=json.dumps({"n": 2}))[
+        "MessageId"
+    ]
+    assert wait_until(lambda: len(res.object_keys()) == 2, timeout=20)
+    metadata = {
+        KEY.fullmatch(key).group("message_id"): res.s3().head_object(Bucket=res.bucket, Key=key)[  # type: ignore[union-attr]
+            "Metadata"
+        ]
+        for key in res.object_keys()
+    }
+    assert metadata == {with_id: {"request-id": "3f2b6c1e9a0d4e7f"}, without_id: {}}
+    assert wait_until(lambda: res.queue_counts() == (0, 0), timeout=10)

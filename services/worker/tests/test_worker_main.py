@@ -46,7 +46,21 @@ def test_a_dead_poll_loop_makes_the_process_exit_1() -> None:
     )
     result = run_python(code, {**BASE_ENV, "PORT": str(free_port())})
     assert result.returncode == 1
-    assert "a poll loop died" in result.stdout
+    assert "died; exiting so the task is replaced" in result.stdout
+
+
+def test_a_dead_visibility_heartbeat_makes_the_process_exit_1() -> None:
+    code = (
+        "import worker.visibility as v\n"
+        "def crash(self):\n"
+        "    raise RuntimeError('bug')\n"
+        "v.VisibilityKeeper.run = crash\n"
+        "from worker.main import main\n"
+        "main()\n"
+    )
+    result = run_python(code, {**BASE_ENV, "PORT": str(free_port())})
+    assert result.returncode == 1
+    assert "died; exiting so the task is replaced" in result.stdout
 
 
 def test_busy_health_port_exits_2_with_one_line() -> None:

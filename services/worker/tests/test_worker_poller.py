@@ -20,6 +20,7 @@ from worker.config import Config
 from worker.health import Heartbeat
 from worker.poller import PROCESSING, STOPPED, Backoff, Poller
 from worker.uploader import Message, Uploader, object_key
+from worker.visibility import VisibilityKeeper
 
 REGION = "eu-central-1"
 BUCKET = "worker-unit-bucket"
@@ -75,12 +76,14 @@ def make_poller(
     receive_client: Any = None,
     stop: threading.Event | None = None,
     prefix: str = "",
+    visibility: VisibilityKeeper | None = None,
 ) -> Poller:
     return Poller(
         receive_client=receive_client or mocked["sqs"],
         sqs_client=mocked["sqs"],
         queue_url=queue,
         uploader=Uploader(s3 or mocked["s3"], BUCKET, prefix, executor),
+        visibility=visibility or VisibilityKeeper(mocked["sqs"], queue, 600),
         stop=stop or threading.Event(),
         heartbeat=Heartbeat(),
         wait_time_seconds=0,
@@ -313,3 +316,151 @@ def test_clients_have_timeouts_and_bounded_standard_retries() -> None:
         assert client.meta.config.connect_timeout == config.aws_connect_timeout_seconds
         assert client.meta.config.read_timeout == config.aws_read_timeout_seconds
         assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 3}
+
+
+def send_with_request_id(mocked: dict[str, Any], queue: str, body: str, request_id: str) -> None:
+    mocked["sqs"].send_message(
+        QueueUrl=queue,
+        MessageBody=body,
+        MessageAttributes={"request_id": {"DataType": "String", "StringValue": request_id}},
+    )
+
+
+def test_request_id_attribute_becomes_object_metadata_and_is_logged(
+    mocked: dict[str, Any],
+    queue: str,
+    executor: ThreadPoolExecutor,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    prefix = f"{uuid.uuid4().hex}/"
+    send_with_request_id(mocked, queue, '{"n": 1}', "req-7f3a.b_9")
+    poller = make_poller(mocked, queue, executor, prefix=prefix)
+    (message,) = poller.receive(0)
+    assert message.request_id == "req-7f3a.b_9"
+    with caplog.at_level("INFO"):
+        assert poller.process([message]) is True
+    (key,) = stored(mocked, prefix)
+    head = mocked["s3"].head_object(Bucket=BUCKET, Key=key)
+    assert head["Metadata"] == {"request-id": "req-7f3a.b_9"}
+    (line,) = [r for r in caplog.records if r.getMessage() == "message stored"]
+    assert (line.message_id, line.request_id) == (message.message_id, "req-7f3a.b_9")  # type: ignore[attr-defined]
+
+
+def test_message_without_request_id_is_stored_without_metadata(
+    mocked: dict[str, Any], queue: str, executor: ThreadPoolExecutor
+) -> None:
+    prefix = f"{uuid.uuid4().hex}/"
+    send(mocked, queue, [{"n": 1}])
+    poller = make_poller(mocked, queue, executor, prefix=prefix)
+    (message,) = poller.receive(0)
+    assert message.request_id is None
+    assert poller.process([message]) is True
+    (key,) = stored(mocked, prefix)
+    assert mocked["s3"].head_object(Bucket=BUCKET, Key=key)["Metadata"] == {}
+
+
+@pytest.mark.parametrize("value", ["has space", "x" * 129, 'quote"', "naïve"])
+def test_unsafe_request_id_is_ignored_not_a_failure(
+    mocked: dict[str, Any],
+    queue: str,
+    executor: ThreadPoolExecutor,
+    caplog: pytest.LogCaptureFixture,
+    value: str,
+) -> None:
+    prefix = f"{uuid.uuid4().hex}/"
+    send_with_request_id(mocked, queue, '{"n": 1}', value)
+    poller = make_poller(mocked, queue, executor, prefix=prefix)
+    with caplog.at_level("WARNING"):
+        (message,) = poller.receive(0)
+    assert message.request_id is None
+    assert any("request_id attribute ignored" in r.getMessage() for r in caplog.records)
+    assert value not in caplog.text
+    assert poller.process([message]) is True
+    (key,) = stored(mocked, prefix)
+    assert mocked["s3"].head_object(Bucket=BUCKET, Key=key)["Metadata"] == {}
+
+
+class BlockingS3(FlakyS3):
+    """Fails marked bodies at once; holds the others until released."""
+
+    def __init__(self, s3: Any) -> None:
+        super().__init__(s3)
+        self.release = threading.Event()
+
+    def put_object(self, **kwargs: Any) -> Any:
+        if b"FAIL" not in kwargs["Body"]:
+            assert self.release.wait(10)
+        return super().put_object(**kwargs)
+
+
+def test_heartbeat_tracks_a_batch_until_stored_and_drops_failures_at_once(
+    mocked: dict[str, Any], queue: str, executor: ThreadPoolExecutor
+) -> None:
+    prefix = f"{uuid.uuid4().hex}/"
+    send(mocked, queue, [{"n": 1}, {"n": 2, "x": "FAIL"}, {"n": 3}])
+    visibility = VisibilityKeeper(mocked["sqs"], queue, 600)
+    visibility.load_timeout()
+    s3 = BlockingS3(mocked["s3"])
+    poller = make_poller(mocked, queue, executor, s3=s3, prefix=prefix, visibility=visibility)
+    messages = poller.receive(0)
+    assert len(messages) == 3
+    result: list[bool] = []
+    worker = threading.Thread(target=lambda: result.append(poller.process(messages)))
+    worker.start()
+    # The failed upload is abandoned while the other two are still being stored.
+    assert wait_for(lambda: s3.puts >= 1 and visibility.tracked() == 2)
+    s3.release.set()
+    worker.join(timeout=10)
+    assert result == [False]
+    assert visibility.tracked() == 0
+    assert sorted(body["n"] for body in stored(mocked, prefix).values()) == [1, 3]
+
+
+def wait_for(predicate: Any, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return bool(predicate())
+
+
+class CountingSqs:
+    """The mocked SQS, counting the calls of each operation."""
+
+    def __init__(self, sqs: Any) -> None:
+        self._sqs = sqs
+        self.calls: dict[str, int] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        operation = getattr(self._sqs, name)
+
+        def call(**kwargs: Any) -> Any:
+            self.calls[name] = self.calls.get(name, 0) + 1
+            return operation(**kwargs)
+
+        return call
+
+
+def test_run_reads_the_queue_visibility_timeout_once(
+    mocked: dict[str, Any], executor: ThreadPoolExecutor
+) -> None:
+    queue = mocked["sqs"].create_queue(
+        QueueName=f"w-{uuid.uuid4().hex}", Attributes={"VisibilityTimeout": "45"}
+    )["QueueUrl"]
+    send(mocked, queue, [{"n": 1}])
+    stop = threading.Event()
+    sqs = CountingSqs(mocked["sqs"])
+    visibility = VisibilityKeeper(sqs, queue, 600)
+    poller = make_poller(
+        mocked,
+        queue,
+        executor,
+        stop=stop,
+        visibility=visibility,
+        receive_client=StopAfterReceive(mocked["sqs"], stop),
+    )
+    poller.run()
+    assert sqs.calls == {"get_queue_attributes": 1}
+    assert visibility.load_timeout() == 45
+    assert sqs.calls == {"get_queue_attributes": 1}

@@ -1,4 +1,7 @@
-"""boto3 clients, created once per process with explicit timeouts and bounded retries."""
+"""boto3 clients, created once per process with explicit timeouts and bounded retries.
+
+Also how an AWS error is named in the logs (its code, never its message).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config as BotoConfig
+from botocore.exceptions import ClientError
 
 from worker.config import Config
 
@@ -46,3 +50,10 @@ def s3_client(config: Config) -> Any:
         config.aws_read_timeout_seconds,
         pool=config.pollers * config.upload_concurrency,
     )
+
+
+def error_code(error: Exception) -> str:
+    """The AWS error code of a client error, or the exception's name (never its message)."""
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code", "ClientError"))
+    return type(error).__name__

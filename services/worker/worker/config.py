@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 DEFAULT_REGION = "eu-central-1"
+# SQS keeps a message invisible for at most 12 hours after its receive.
+MAX_VISIBILITY_SECONDS = 43_200
 
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]", re.ASCII)
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]", re.ASCII)
@@ -43,6 +45,10 @@ class Config:
     aws_connect_timeout_seconds: float = 2.0
     aws_read_timeout_seconds: float = 5.0
     aws_max_attempts: int = 3
+    # Visibility heartbeat: the most a message's visibility is extended beyond the queue's
+    # timeout while its batch is being stored (0: never extend). Bounds how long a stuck
+    # process can hold a message back from other workers and, eventually, the DLQ.
+    visibility_max_extension_seconds: int = 600
 
 
 def _http_url(name: str, value: str) -> str:
@@ -128,4 +134,7 @@ def load(env: Mapping[str, str]) -> Config:
         aws_connect_timeout_seconds=_number(env, "AWS_CONNECT_TIMEOUT_SECONDS", 2.0, 0.1, 60.0),
         aws_read_timeout_seconds=_number(env, "AWS_READ_TIMEOUT_SECONDS", 5.0, 0.1, 60.0),
         aws_max_attempts=_integer(env, "AWS_MAX_ATTEMPTS", 3, 1, 10),
+        visibility_max_extension_seconds=_integer(
+            env, "VISIBILITY_MAX_EXTENSION_SECONDS", 600, 0, MAX_VISIBILITY_SECONDS
+        ),
     )

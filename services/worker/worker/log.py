@@ -8,7 +8,18 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-_FIELDS = ("message_id", "error_code", "count", "pollers", "port", "abandoned", "signal")
+_FIELDS = (
+    "message_id",
+    "request_id",
+    "error_code",
+    "count",
+    "visibility_timeout",
+    "max_extension",
+    "pollers",
+    "port",
+    "abandoned",
+    "signal",
+)
 
 
 class JsonFormatter(logging.Formatter):

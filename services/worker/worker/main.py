@@ -11,20 +11,27 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from types import FrameType
+from typing import Any
 
 from worker import aws, log
 from worker.config import Config, ConfigError, load
 from worker.health import Health, Heartbeat, make_server, serve_in_background
 from worker.poller import PROCESSING, Poller
 from worker.uploader import Uploader
+from worker.visibility import VisibilityKeeper
 
 logger = logging.getLogger("worker.main")
 _SUPERVISE_INTERVAL_SECONDS = 0.2
 
 
-def build_pollers(config: Config, stop: threading.Event, heartbeat: Heartbeat) -> list[Poller]:
+def build_pollers(
+    config: Config,
+    stop: threading.Event,
+    heartbeat: Heartbeat,
+    sqs_client: Any,
+    visibility: VisibilityKeeper,
+) -> list[Poller]:
     receive_client = aws.sqs_receive_client(config)
-    sqs_client = aws.sqs_client(config)
     executor = ThreadPoolExecutor(
         max_workers=config.pollers * config.upload_concurrency, thread_name_prefix="upload"
     )
@@ -35,6 +42,7 @@ def build_pollers(config: Config, stop: threading.Event, heartbeat: Heartbeat) -
             sqs_client=sqs_client,
             queue_url=config.queue_url,
             uploader=uploader,
+            visibility=visibility,
             stop=stop,
             heartbeat=heartbeat,
             wait_time_seconds=config.wait_time_seconds,
@@ -68,14 +76,20 @@ def wait_for_in_flight(
 def run(config: Config) -> int:
     stop = threading.Event()
     heartbeat = Heartbeat()
-    pollers = build_pollers(config, stop, heartbeat)
+    sqs_client = aws.sqs_client(config)
+    visibility = VisibilityKeeper(
+        sqs_client, config.queue_url, config.visibility_max_extension_seconds
+    )
+    pollers = build_pollers(config, stop, heartbeat, sqs_client, visibility)
     threads = [
         threading.Thread(target=p.run, name=f"poller-{i}", daemon=True)
         for i, p in enumerate(pollers)
     ]
+    visibility_thread = threading.Thread(target=visibility.run, name="visibility", daemon=True)
 
     def loops_alive() -> bool:
-        return all(t.is_alive() for t in threads)
+        # The heartbeat thread counts too: without it slow batches would be stored twice.
+        return visibility_thread.is_alive() and all(t.is_alive() for t in threads)
 
     health = Health(heartbeat, loops_alive, config.health_max_age_seconds)
     try:
@@ -97,13 +111,16 @@ def run(config: Config) -> int:
     signal.signal(signal.SIGINT, request_stop)
 
     serve_in_background(server)
+    visibility_thread.start()
     for thread in threads:
         thread.start()
     logger.info("worker started", extra={"pollers": config.pollers, "port": config.port})
 
     while not stop.wait(_SUPERVISE_INTERVAL_SECONDS):
         if not loops_alive():
-            logger.error("a poll loop died; exiting so the task is replaced")
+            logger.error(
+                "a poll loop or the visibility heartbeat died; exiting so the task is replaced"
+            )
             stop.set()
             _exit(1)
 

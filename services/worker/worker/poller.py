@@ -1,5 +1,8 @@
 """One poll loop: long-poll SQS, upload the batch, delete what was stored.
 
+While a batch is being stored its messages are tracked by the visibility keeper
+(visibility.py), which extends their visibility until each is deleted or abandoned.
+
 Shutdown: the loop runs in its own thread and checks a stop event between
 steps. A receive in progress cannot be interrupted, so the main thread does not
 wait for loops that are blocked in a receive; it waits only for loops that are
@@ -11,13 +14,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from worker.aws import error_code
 from worker.health import Heartbeat
-from worker.uploader import Message, Uploader
+from worker.uploader import REQUEST_ID_ATTRIBUTE, Message, Uploader
+from worker.visibility import VisibilityKeeper
 
 logger = logging.getLogger("worker.poller")
 
@@ -50,6 +56,7 @@ class Poller:
         sqs_client: Any,
         queue_url: str,
         uploader: Uploader,
+        visibility: VisibilityKeeper,
         stop: threading.Event,
         heartbeat: Heartbeat,
         wait_time_seconds: int,
@@ -59,6 +66,7 @@ class Poller:
         self._sqs = sqs_client
         self._queue_url = queue_url
         self._uploader = uploader
+        self._visibility = visibility
         self._stop = stop
         self._heartbeat = heartbeat
         self._wait_time_seconds = wait_time_seconds
@@ -84,12 +92,17 @@ class Poller:
         try:
             while not self._stop.is_set():
                 self._set_state(RECEIVING)
+                step = "queue visibility timeout lookup"
                 try:
+                    # Once per process (cached): the deadline the heartbeat must beat.
+                    self._visibility.load_timeout()
+                    step = "receive"
                     messages = self.receive(wait_time_seconds)
                 except (BotoCoreError, ClientError) as error:
-                    logger.warning("receive failed", extra={"error_code": _error_code(error)})
+                    logger.warning(f"{step} failed", extra={"error_code": error_code(error)})
                     self._stop.wait(backoff.next_delay())
                     continue
+                received_at = time.monotonic()
                 self._heartbeat.beat()
                 wait_time_seconds = self._wait_time_seconds
                 if not messages:
@@ -99,7 +112,7 @@ class Poller:
                 if self._stop.is_set():
                     self.hand_back(messages)
                     break
-                if self.process(messages):
+                if self.process(messages, received_at):
                     backoff.reset()
                 else:
                     self._stop.wait(backoff.next_delay())
@@ -112,15 +125,28 @@ class Poller:
             MaxNumberOfMessages=self._max_messages,
             WaitTimeSeconds=wait_time_seconds,
             MessageSystemAttributeNames=["SentTimestamp"],
+            MessageAttributeNames=[REQUEST_ID_ATTRIBUTE],
         )
         return [Message.from_sqs(raw) for raw in response.get("Messages", [])]
 
-    def process(self, messages: Sequence[Message]) -> bool:
-        """Upload all, delete the stored ones; True when every message was stored."""
-        stored = self._uploader.upload_all(messages)
-        self.delete(stored)
+    def process(self, messages: Sequence[Message], received_at: float | None = None) -> bool:
+        """Upload all, delete the stored ones; True when every message was stored.
+
+        `received_at` (time.monotonic() when the receive returned) starts the visibility
+        heartbeat's clock; a failed upload stops its message's heartbeat at once, a stored one
+        is kept invisible until its delete.
+        """
+        self._visibility.track(messages, time.monotonic() if received_at is None else received_at)
+        try:
+            stored = self._uploader.upload_all(messages, on_failure=self._abandon)
+            self.delete(stored)
+        finally:
+            self._visibility.release(messages)
         self.processed += len(stored)
         return len(stored) == len(messages)
+
+    def _abandon(self, message: Message) -> None:
+        self._visibility.release([message])
 
     def delete(self, messages: Sequence[Message]) -> None:
         # Messages not deleted here (upload failed, or this call failed) become
@@ -145,7 +171,7 @@ class Poller:
         try:
             response = getattr(self._sqs, operation)(QueueUrl=self._queue_url, Entries=entries)
         except (BotoCoreError, ClientError) as error:
-            logger.warning(f"{operation} failed", extra={"error_code": _error_code(error)})
+            logger.warning(f"{operation} failed", extra={"error_code": error_code(error)})
             return
         for failure in response.get("Failed", []):
             logger.warning(
@@ -155,9 +181,3 @@ class Poller:
                     "error_code": failure.get("Code"),
                 },
             )
-
-
-def _error_code(error: Exception) -> str:
-    if isinstance(error, ClientError):
-        return str(error.response.get("Error", {}).get("Code", "ClientError"))
-    return type(error).__name__
