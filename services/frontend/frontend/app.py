@@ -39,9 +39,9 @@ def _request_id() -> str:
     return str(g.request_id)
 
 
-def _reply(status: int, **fields: Any) -> tuple[Response, int]:
+def _reply(http_status: int, **fields: Any) -> tuple[Response, int]:
     """A JSON response carrying the request id next to `fields`."""
-    return jsonify(**fields, request_id=_request_id()), status
+    return jsonify(**fields, request_id=_request_id()), http_status
 
 
 def _error(status: int, message: str, code: str | None = None) -> tuple[Response, int]:

@@ -81,7 +81,7 @@ def _read_body(request: Request) -> bytes:
     except RequestEntityTooLarge:  # a chunked body past the limit
         raise InvalidRequestError(413, f"body is larger than {MAX_REQUEST_BYTES} bytes") from None
     except ClientDisconnected:
-        raise InvalidRequestError(400, "body is shorter than its Content-Length") from None
+        raise InvalidRequestError(400, "body ended before it was complete") from None
     except (ParseException, OSError) as error:
         # gunicorn's InvalidChunkSize, InvalidChunkExtension, ChunkMissingTerminator,
         # NoMoreData...: the client framed the body wrongly, and the connection is closed.
