@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -84,7 +85,8 @@ def worst_case_backoff_seconds(attempts: int) -> float:
 def derive_read_timeout(budget: float, attempts: int, connect_timeout: float) -> float:
     """The read timeout that keeps attempts x (connect + read) + backoff within the budget."""
     per_attempt = (budget - worst_case_backoff_seconds(attempts)) / attempts
-    read_timeout = round(per_attempt - connect_timeout, 3)
+    # Whole milliseconds, rounded down so the sum stays within the budget.
+    read_timeout = math.floor((per_attempt - connect_timeout) * 1000) / 1000
     if read_timeout < MIN_READ_TIMEOUT_SECONDS:
         raise ConfigError(
             f"AWS_BUDGET_SECONDS={budget:g} leaves a read timeout of {read_timeout:g} s "
