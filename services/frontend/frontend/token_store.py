@@ -19,6 +19,9 @@ from frontend.access_log import LOGGER_NAME
 
 # Current plus previous: a rotation never has a window in which one of them fails.
 MAX_TOKENS = 2
+# How long the caller that refreshes an expired token waits for SSM before it goes on
+# with the last good token (only while that is within its grace period).
+REFRESH_WAIT_SECONDS = 0.5
 
 
 class TokenUnavailableError(Exception):
@@ -45,9 +48,10 @@ class TokenStore:
     """Caches the tokens for `ttl_seconds`, refreshing them with one SSM call at a time.
 
     - Single flight: when the cache expires, one caller reads SSM. While a last good
-      value is within its grace period, that read runs in the background and every
-      caller (the reader's too) is served the last good value; otherwise callers wait
-      for the one read and share its result.
+      value is within its grace period, that read runs in a background thread: the
+      caller waits for it at most `refresh_wait_seconds`, every other caller is served
+      the last good value meanwhile. Without such a value, callers wait for the one
+      read and share its result.
     - A failed read keeps the last good value usable until `ttl + grace_seconds`
       after it was fetched, then callers get TokenUnavailableError (503).
     - A failure is remembered for `failure_cache_seconds`: no SSM call in that time,
@@ -62,6 +66,7 @@ class TokenStore:
         *,
         grace_seconds: float = 600.0,
         failure_cache_seconds: float = 5.0,
+        refresh_wait_seconds: float = REFRESH_WAIT_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         start_thread: Callable[[Callable[[], object]], None] = _start_thread,
     ) -> None:
@@ -70,6 +75,7 @@ class TokenStore:
         self._ttl_seconds = ttl_seconds
         self._grace_seconds = grace_seconds
         self._failure_cache_seconds = failure_cache_seconds
+        self._refresh_wait_seconds = refresh_wait_seconds
         self._clock = clock
         self._start_thread = start_thread
         self._logger = logging.getLogger(LOGGER_NAME)
@@ -98,14 +104,19 @@ class TokenStore:
                     continue
                 self._refreshing = True
                 break
-        if usable:
-            stale = self._tokens
-            self._start_thread(self._refresh)
-            return stale
-        tokens = self._refresh()
-        if tokens is None:
+        if not usable:
+            tokens = self._refresh()
+            if tokens is None:
+                raise TokenUnavailableError(self._last_error)
+            return tokens
+        # The reader waits briefly for the new value, so a removed token stops working
+        # at the TTL; if SSM is slow, it goes on with the last good value.
+        self._start_thread(self._refresh)
+        with self._changed:
+            self._changed.wait_for(lambda: not self._refreshing, self._refresh_wait_seconds)
+            if self._tokens and self._clock() < self._usable_until:
+                return self._tokens
             raise TokenUnavailableError(self._last_error)
-        return tokens
 
     def matches(self, candidate: str) -> bool:
         """Constant-time comparison of `candidate` with every accepted token."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -261,3 +262,30 @@ def test_non_ascii_and_surrogate_candidates_do_not_raise() -> None:
     store = TokenStore(FakeSsm("t1"), "/p", 300)
     assert not store.matches("\ud800")
     assert not store.matches("ünïcode")
+
+
+def test_removed_token_stops_working_at_the_ttl_not_one_request_later() -> None:
+    # Real background thread: the caller that refreshes waits for a prompt SSM answer.
+    ssm, clock = FakeSsm("new\nold"), Clock()
+    store = TokenStore(ssm, "/p", 300, clock=clock, grace_seconds=600)
+    assert store.matches("old")
+    ssm.value = "new"
+    clock.now += 300
+    assert not store.matches("old")
+    assert store.matches("new")
+
+
+def test_refresh_slower_than_the_wait_serves_the_last_token_within_grace() -> None:
+    ssm, clock = FakeSsm("t1"), Clock()
+    store = TokenStore(ssm, "/p", 300, clock=clock, grace_seconds=600, refresh_wait_seconds=0.05)
+    assert store.matches("t1")
+    clock.now += 300
+    ssm.release.clear()  # SSM hangs
+    ssm.value = "t2"
+    assert store.matches("t1")  # waited 50 ms, then the last good token
+    ssm.release.set()
+    deadline = time.monotonic() + 10
+    while not store.matches("t2"):  # the background read lands
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert len(ssm.calls) == 2
