@@ -8,7 +8,7 @@
 | POST: body at most MAX_REQUEST_BYTES | 413 |
 | POST: body framing readable (chunk sizes, extensions, length) | 400 |
 | POST: body strict UTF-8 (no surrogates, no UTF-16/32, no BOM) | 400 |
-| POST: body one JSON object, no duplicate keys, no NaN/Infinity, no lone surrogates | 400 |
+| POST: body one JSON object: no duplicate keys, no NaN/Infinity/1e400, no lone surrogates | 400 |
 | POST: a token, in `Authorization: Bearer` or the body's `token`, that matches | 401 |
 | POST: `data` an object with a valid `email_timestream` (validation.py) | 400 |
 
@@ -18,6 +18,7 @@ Unauthenticated callers learn nothing about the `data` rules: the token comes fi
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,7 +78,7 @@ def _read_body(request: Request) -> bytes:
     if request.content_length is not None and request.content_length > MAX_REQUEST_BYTES:
         raise InvalidRequestError(413, f"body is larger than {MAX_REQUEST_BYTES} bytes")
     try:
-        return request.get_data(cache=False)
+        body = request.get_data(cache=False)
     except RequestEntityTooLarge:  # a chunked body past the limit
         raise InvalidRequestError(413, f"body is larger than {MAX_REQUEST_BYTES} bytes") from None
     except ClientDisconnected:
@@ -86,11 +87,23 @@ def _read_body(request: Request) -> bytes:
         # gunicorn's InvalidChunkSize, InvalidChunkExtension, ChunkMissingTerminator,
         # NoMoreData...: the client framed the body wrongly, and the connection is closed.
         raise InvalidRequestError(400, f"body could not be read ({type(error).__name__})") from None
+    if request.content_length is not None and len(body) < request.content_length:
+        # gunicorn marks its input terminated, so werkzeug reads to EOF, not to the length.
+        raise InvalidRequestError(400, "body ended before it was complete")
+    return body
 
 
 def _reject_constant(name: str) -> Any:
     # NaN and Infinity are not JSON; re-serialising them would produce invalid JSON.
     raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    # `1e400` parses to infinity, which would leave as `Infinity`: not JSON either.
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -110,7 +123,12 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     if text.startswith("\ufeff"):
         raise InvalidRequestError(400, "body must not start with a byte order mark")
     try:
-        body = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+        body = json.loads(
+            text,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+            object_pairs_hook=_unique_keys,
+        )
     except (ValueError, RecursionError):
         # ValueError covers JSONDecodeError, duplicate keys and over-long integers.
         raise InvalidRequestError(400, "body is not valid JSON") from None

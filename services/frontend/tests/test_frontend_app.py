@@ -218,6 +218,7 @@ def test_missing_or_invalid_data_is_400_naming_the_field(
         b"NaN",
         b'{"a": Infinity}',
         b'{"token": "a", "token": "b"}',  # which one counts would be the parser's guess
+        b'{"token": "a", "data": {"n": 1e400}}',  # infinity, re-serialised as `Infinity`
         b"\x00{}",
     ],
 )

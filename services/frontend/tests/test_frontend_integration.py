@@ -9,35 +9,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import frontend_raw_http
+import frontend_harness
 import pytest
 import requests
+from frontend_harness import frontend_env, start_frontend
 from testkit import processes, proxy
 from testkit.aws import Resources
 
 from devstack.emulator import free_port
 
 pytestmark = pytest.mark.integration
-
-START_TIMEOUT_S = 30
-
-
-def frontend_env(resources: Resources, port: int, **extra: str) -> dict[str, str]:
-    return {
-        "QUEUE_URL": resources.queue_url,
-        "TOKEN_PARAMETER": resources.token_parameter,
-        "AWS_ENDPOINT_URL": resources.endpoint,
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "2",
-        **extra,
-    }
-
-
-def start_frontend(service: Callable[..., Any], env: dict[str, str]) -> tuple[Any, str]:
-    process = service("frontend", env)
-    url = f"http://127.0.0.1:{env['PORT']}/"
-    processes.wait_for_status(url, 200, START_TIMEOUT_S, process)
-    return process, url
 
 
 def submit(url: str, token: str, data: dict[str, Any]) -> requests.Response:
@@ -266,7 +247,7 @@ def test_invalid_request_ids_are_replaced_and_never_echoed(
     head = b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
     tail = b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
     for value in INVALID_REQUEST_IDS:
-        reply = frontend_raw_http.exchange(port, head + b"X-Request-Id: " + value + b"\r\n" + tail)
+        reply = frontend_harness.exchange(port, head + b"X-Request-Id: " + value + b"\r\n" + tail)
         (status,) = reply.statuses
         headers = reply.headers[0]
         if status == 400 and "x-request-id" not in headers:
@@ -282,7 +263,7 @@ def test_invalid_request_ids_are_replaced_and_never_echoed(
     # CR LF ends the header: `abc` is the (valid) id, the injected line a request header
     # that never becomes a response header.
     injected = head + b"X-Request-Id: abc\r\nSet-Cookie: x=1\r\n" + tail
-    reply = frontend_raw_http.exchange(port, injected)
+    reply = frontend_harness.exchange(port, injected)
     assert reply.statuses == [202]
     assert reply.headers[0]["x-request-id"] == "abc"
     assert "set-cookie" not in reply.headers[0]
@@ -296,8 +277,8 @@ def test_raw_targets_that_normalise_to_slash_are_404(
     start_frontend(service, frontend_env(res, port))
     body = json.dumps({"token": res.token, "data": {"email_timestream": "0"}}).encode()
     for method, target in [("POST", "//"), ("POST", "///"), ("POST", "/%2F"), ("GET", "//")]:
-        raw = frontend_raw_http.request(method, target, body, {"Content-Type": "application/json"})
-        reply = frontend_raw_http.exchange(port, raw)
+        raw = frontend_harness.request(method, target, body, {"Content-Type": "application/json"})
+        reply = frontend_harness.exchange(port, raw)
         assert reply.statuses == [404], target
         assert reply.json()["error"] == "not found; the only path is /"
     assert res.queue_counts() == (0, 0)
@@ -313,7 +294,7 @@ MALFORMED_CHUNKED_BODIES = [
 ]
 
 
-def test_malformed_chunked_bodies_are_400_json(
+def test_malformed_body_framing_is_400_json(
     resources: Callable[..., Resources], service: Callable[..., Any]
 ) -> None:
     res = resources()
@@ -324,9 +305,20 @@ def test_malformed_chunked_bodies_are_400_json(
         b"Transfer-Encoding: chunked\r\n\r\n"
     )
     for chunked_body in MALFORMED_CHUNKED_BODIES:
-        reply = frontend_raw_http.exchange(port, head + chunked_body)
+        reply = frontend_harness.exchange(port, head + chunked_body)
         assert reply.statuses[:1] == [400], (chunked_body, reply)
         assert reply.json()["error"].startswith("body"), chunked_body
+    # A body shorter than its Content-Length (the client then closes its side).
+    body = json.dumps({"token": res.token, "data": {"email_timestream": "0"}}).encode()
+    raw = frontend_harness.request(
+        "POST",
+        "/",
+        body,
+        {"Content-Type": "application/json", "Content-Length": str(len(body) + 1)},
+    )
+    reply = frontend_harness.exchange(port, raw)
+    assert reply.statuses == [400]
+    assert reply.json()["error"] == "body ended before it was complete"
     assert res.queue_counts() == (0, 0)
 
 

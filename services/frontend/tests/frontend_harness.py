@@ -1,12 +1,39 @@
-"""Raw HTTP/1.1 exchanges over a loopback socket, for requests no client library would send."""
+"""Starting the frontend as its container does, and raw HTTP/1.1 over loopback sockets.
+
+Raw sockets send what no client library would: broken framing, bare CRs, odd targets.
+"""
 
 from __future__ import annotations
 
 import json
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from testkit import processes
+from testkit.aws import Resources
+
+START_TIMEOUT_S = 30
+
+
+def frontend_env(resources: Resources, port: int, **extra: str) -> dict[str, str]:
+    return {
+        "QUEUE_URL": resources.queue_url,
+        "TOKEN_PARAMETER": resources.token_parameter,
+        "AWS_ENDPOINT_URL": resources.endpoint,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        **extra,
+    }
+
+
+def start_frontend(service: Callable[..., Any], env: dict[str, str]) -> tuple[Any, str]:
+    process = service("frontend", env)
+    url = f"http://127.0.0.1:{env['PORT']}/"
+    processes.wait_for_status(url, 200, START_TIMEOUT_S, process)
+    return process, url
 
 
 @dataclass
