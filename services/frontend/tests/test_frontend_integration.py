@@ -126,6 +126,7 @@ def test_unreachable_sqs_is_503_within_seconds(
         assert response.status_code == 503
         assert response.json()["error"] == "service temporarily unavailable, retry later"
         # The default budget: 2 x (0.3 s connect + 0.7 s read) + backoff <= 3 s.
+        print(f"\n{mode}: 503 after {elapsed:.2f} s")
         assert elapsed <= 3.0, f"503 after {elapsed:.2f} s"
         if mode != "closed":
             assert sqs_proxy.requests == 2  # bounded retries
