@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import runpy
 from pathlib import Path
 
@@ -107,6 +108,9 @@ def test_derived_timeouts_never_exceed_the_budget(budget: float, attempts: int) 
 
 
 def test_gunicorn_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gunicorn import util  # noqa: PLC0415
+
+    monkeypatch.setattr(util, "write_error", util.write_error)  # the file replaces it
     monkeypatch.setenv("QUEUE_URL", QUEUE_URL)
     monkeypatch.setenv("PORT", "5000")
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
@@ -132,3 +136,25 @@ def test_gunicorn_settings_exit_with_one_line_on_bad_config(
 
 def test_no_default_gunicorn_config_file_that_would_load_silently() -> None:
     assert not (SERVICE_DIR / "gunicorn.conf.py").exists()
+
+
+def test_gunicorn_rejections_are_written_as_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket  # noqa: PLC0415
+
+    from frontend import gunicorn_errors  # noqa: PLC0415
+    from gunicorn import util  # noqa: PLC0415
+
+    monkeypatch.setenv("QUEUE_URL", QUEUE_URL)
+    monkeypatch.setattr(util, "write_error", util.write_error)  # restored after the test
+    runpy.run_path(str(SERVICE_DIR / "gunicorn_conf.py"))
+    assert util.write_error is gunicorn_errors.write_json_error
+    server, client = socket.socketpair()
+    with server, client:
+        util.write_error(server, 400, "Bad Request", "Invalid HTTP Version 'HTTP/9' <x>")
+        server.shutdown(socket.SHUT_WR)
+        raw = b"".join(iter(lambda: client.recv(4096), b""))
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert b"Content-Type: application/json" in head
+    assert b"Connection: close" in head
+    assert json.loads(body) == {"error": "Bad Request: Invalid HTTP Version 'HTTP/9' <x>"}

@@ -3,8 +3,9 @@
 Every case is malformed by construction (framing, encoding, JSON shape, size, headers,
 method, path, HTTP version, random byte mutations). Where a case carries the right token
 and valid `data`, the defect alone must stop it; otherwise `data` is invalid or the token
-wrong. Asserted: no status >= 500 (but 501 for an unknown transfer coding), no hang
-(each connection bounded by a socket timeout), nothing enqueued, the server still healthy.
+wrong. Asserted: no status >= 500 (but 501 for an unknown transfer coding), every error
+a JSON `{"error": ...}` (gunicorn's own too), no hang (each connection bounded by a socket
+timeout), nothing accepted or enqueued, the server still healthy.
 """
 
 from __future__ import annotations
@@ -475,6 +476,15 @@ class Generator:
         self.add("mutation", bytes(raw))
 
 
+def _is_json_error(headers: dict[str, str], body: bytes) -> bool:
+    if not headers.get("content-type", "").startswith("application/json"):
+        return False
+    try:
+        return isinstance(json.loads(body).get("error"), str)
+    except ValueError:
+        return False
+
+
 def _header_block_complete(raw: bytes) -> bool:
     return any(end in raw for end in (b"\r\n\r\n", b"\n\n", b"\r\n\n", b"\n\r\n"))
 
@@ -515,8 +525,10 @@ def test_malformed_requests_never_5xx_never_hang_never_enqueue(
             # Fair only for a request cut off inside its header block (then EOF).
             if _header_block_complete(case.raw) and not reply.reset:
                 failures.append(f"{case.family}: no response: {case.raw[:120]!r}")
-        for status in reply.statuses:
+        for status, headers, body in zip(reply.statuses, reply.headers, reply.bodies, strict=True):
             statuses[str(status)] += 1
+            if status >= 400 and not _is_json_error(headers, body):
+                failures.append(f"{case.family}: {status} without a JSON error: {body[:80]!r}")
             if status >= 500 and not (status == 501 and case.unknown_coding):
                 failures.append(f"{case.family}: {status}: {case.raw[:120]!r}")
             if status == 202:  # a malformed request was accepted
