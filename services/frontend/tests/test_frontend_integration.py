@@ -196,6 +196,39 @@ def test_ssm_outage_serves_the_last_token_within_grace_then_503(
         assert response.status_code == 503
 
 
+def test_fifty_concurrent_requests_at_expiry_make_one_ssm_call(
+    resources: Callable[..., Resources], service: Callable[..., Any], emulator: Any
+) -> None:
+    res = resources()
+    # 200 ms per SSM call: the refresh is still in flight while the other requests arrive.
+    with proxy.running(emulator.endpoint, latency_s=0.2) as ssm_proxy:
+        env = frontend_env(
+            res,
+            free_port(),
+            AWS_ENDPOINT_URL_SSM=ssm_proxy.endpoint,
+            WEB_CONCURRENCY="1",
+            GUNICORN_THREADS="50",
+            # A 4.2 s read timeout: a starved-but-healthy call is never retried (and counted twice).
+            AWS_BUDGET_SECONDS="10",
+            # Long enough that the burst below ends before the refreshed value expires.
+            TOKEN_CACHE_TTL_SECONDS="5",
+        )
+        _, url = start_frontend(service, env)
+        assert submit(url, res.token, {"email_timestream": "0"}).status_code == 202
+        assert ssm_proxy.requests == 1
+        time.sleep(5.2)  # expired
+
+        def post(_: int) -> int:
+            return submit(url, res.token, {"email_timestream": "0"}).status_code
+
+        burst_started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            statuses = list(pool.map(post, range(50)))
+        assert time.monotonic() - burst_started < 5.0, "burst outlived the TTL: retune"
+        assert statuses == [202] * 50
+        assert ssm_proxy.requests == 2  # one refresh for all 50
+
+
 def test_request_id_round_trips_to_the_sqs_message_attribute(
     resources: Callable[..., Resources], service: Callable[..., Any]
 ) -> None:
