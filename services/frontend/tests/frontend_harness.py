@@ -60,8 +60,10 @@ def exchange(port: int, raw: bytes, *, head: bool = False, timeout: float = 10.0
             sock.sendall(raw)
             # EOF after the request: a server waiting for more body sees the end now.
             sock.shutdown(socket.SHUT_WR)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # answered and closed before reading it all (e.g. 413): read what came
+        except OSError:
+            # Answered and closed before reading it all (e.g. 413): EPIPE, ECONNRESET or
+            # ENOTCONN on our side; what the server sent may still be readable.
+            pass
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -73,7 +75,7 @@ def exchange(port: int, raw: bytes, *, head: bool = False, timeout: float = 10.0
             except TimeoutError:
                 reply.timed_out = True
                 break
-            except ConnectionResetError:
+            except OSError:  # reset, or no longer connected
                 reply.reset = True
                 break
             if not chunk:
