@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from devstack import processes
-from devstack.emulator import free_port
 from devstack.testkit.aws import Resources
 
+START_TIMEOUT_S = 30
 KEY = re.compile(
     r"messages/\d{4}/\d\d/\d\d/\d{8}T\d{6}\.\d{3}Z-(?P<message_id>[0-9a-f-]{36})\.json"
 )
@@ -33,13 +33,12 @@ def worker_env(res: Resources, port: int, **extra: str) -> dict[str, str]:
 def start_worker(service: Callable[..., Any], env: dict[str, str]) -> tuple[Any, str]:
     process = service("worker", env)
     url = f"http://127.0.0.1:{env['PORT']}/"
-    processes.wait_for_status(url, 200, 30, process)
+    processes.wait_for_status(url, 200, START_TIMEOUT_S, process)
     return process, url
 
 
-def start_frontend(service: Callable[..., Any], res: Resources, **extra: str) -> str:
-    port = free_port()
-    env = {
+def frontend_env(res: Resources, port: int, **extra: str) -> dict[str, str]:
+    return {
         "QUEUE_URL": res.queue_url,
         "TOKEN_PARAMETER": res.token_parameter,
         "AWS_ENDPOINT_URL": res.endpoint,
@@ -47,10 +46,13 @@ def start_frontend(service: Callable[..., Any], res: Resources, **extra: str) ->
         "WEB_CONCURRENCY": "2",
         **extra,
     }
+
+
+def start_frontend(service: Callable[..., Any], env: dict[str, str]) -> tuple[Any, str]:
     process = service("frontend", env)
-    url = f"http://127.0.0.1:{port}/"
-    processes.wait_for_status(url, 200, 30, process)
-    return url
+    url = f"http://127.0.0.1:{env['PORT']}/"
+    processes.wait_for_status(url, 200, START_TIMEOUT_S, process)
+    return process, url
 
 
 def send_raw(res: Resources, bodies: list[dict[str, Any]]) -> None:

@@ -7,6 +7,7 @@ bad or missing setting prints one line to stderr and exits non-zero.
 import os
 import sys
 
+from frontend import gunicorn_errors
 from frontend.config import ConfigError, load
 
 
@@ -22,6 +23,9 @@ try:
 except ConfigError as _error:
     sys.stderr.write(f"frontend: configuration error: {_error}\n")
     sys.exit(2)
+
+# Requests gunicorn rejects itself get a JSON error too (installed before workers fork).
+gunicorn_errors.install()
 
 # All interfaces: the container port the ALB targets.
 bind = f"0.0.0.0:{_config.port}"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 LOGGER_NAME = "frontend"
-_FIELDS = ("method", "path", "status", "latency_ms", "message_id", "error_code")
+_FIELDS = ("method", "path", "status", "latency_ms", "request_id", "message_id", "error_code")
 
 
 class JsonFormatter(logging.Formatter):
@@ -48,6 +48,7 @@ def log_request(
     path: str,
     status: int,
     latency_ms: float,
+    request_id: str,
     message_id: str | None,
     error_code: str | None,
 ) -> None:
@@ -58,6 +59,7 @@ def log_request(
             "path": path,
             "status": status,
             "latency_ms": round(latency_ms, 2),
+            "request_id": request_id,
             "message_id": message_id,
             "error_code": error_code,
         },

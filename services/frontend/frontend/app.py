@@ -7,9 +7,9 @@ import time
 from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException
 
-from frontend import access_log
+from frontend import access_log, request_id
 from frontend.aws import make_client
 from frontend.config import Config, load
 from frontend.queue import (
@@ -18,23 +18,35 @@ from frontend.queue import (
     MessageTooLargeError,
     QueueUnavailableError,
 )
-from frontend.token_store import TokenStore, TokenUnavailableError
-from frontend.validation import (
-    InvalidRequestError,
-    extract_data,
-    extract_token,
-    parse_json,
-    require_object,
+from frontend.request_rules import (
+    ALLOWED_METHODS,
+    MAX_REQUEST_BYTES,
+    check_target,
+    read_submission,
 )
+from frontend.token_store import TokenStore, TokenUnavailableError
+from frontend.validation import InvalidRequestError
 
-# A request is the message plus the token and envelope; anything bigger cannot fit in SQS.
-MAX_REQUEST_BYTES = MAX_MESSAGE_BYTES + 4096
+__all__ = ["MAX_REQUEST_BYTES", "create_app"]
+
 _UNAVAILABLE = "service temporarily unavailable, retry later"
+
+
+def _request_id() -> str:
+    # Set first thing in every request; the fallback covers a failure before that.
+    if "request_id" not in g:
+        g.request_id = request_id.accept_or_generate(None)
+    return str(g.request_id)
+
+
+def _reply(http_status: int, **fields: Any) -> tuple[Response, int]:
+    """A JSON response carrying the request id next to `fields`."""
+    return jsonify(**fields, request_id=_request_id()), http_status
 
 
 def _error(status: int, message: str, code: str | None = None) -> tuple[Response, int]:
     g.error_code = code
-    return jsonify(error=message), status
+    return _reply(status, error=message)
 
 
 def create_app(
@@ -45,7 +57,11 @@ def create_app(
     """Build the app; collaborators are created from `config` unless injected (tests)."""
     config = config or load(os.environ)
     token_store = token_store or TokenStore(
-        make_client("ssm", config), config.token_parameter, config.token_cache_ttl_seconds
+        make_client("ssm", config),
+        config.token_parameter,
+        config.token_cache_ttl_seconds,
+        grace_seconds=config.token_grace_seconds,
+        failure_cache_seconds=config.token_failure_cache_seconds,
     )
     queue = queue or MessageQueue(make_client("sqs", config), config.queue_url)
     logger = access_log.configure()
@@ -53,13 +69,18 @@ def create_app(
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    # `//` must be a 404, not the handler of `/` (check_target also compares the raw target).
+    app.url_map.merge_slashes = False
 
     @app.before_request
-    def start_timer() -> None:
+    def start() -> None:
         g.started = time.perf_counter()
+        g.request_id = request_id.accept_or_generate(request.headers.get(request_id.HEADER))
+        check_target(request)
 
     @app.after_request
-    def log_request(response: Response) -> Response:
+    def finish(response: Response) -> Response:
+        response.headers[request_id.HEADER] = _request_id()
         started = g.get("started", time.perf_counter())
         access_log.log_request(
             logger,
@@ -67,6 +88,7 @@ def create_app(
             path=request.path,
             status=response.status_code,
             latency_ms=(time.perf_counter() - started) * 1000,
+            request_id=_request_id(),
             message_id=g.get("message_id"),
             error_code=g.get("error_code"),
         )
@@ -75,42 +97,37 @@ def create_app(
     # No automatic OPTIONS: every method but GET (and its HEAD) and POST is a 405.
     @app.get("/", provide_automatic_options=False)
     def health() -> Any:
-        return jsonify(status="healthy")
+        return _reply(200, status="healthy")
 
     @app.post("/", provide_automatic_options=False)
     def submit() -> Any:
-        try:
-            if request.mimetype != "application/json":
-                raise InvalidRequestError(415, "Content-Type must be application/json")
-            body = require_object(parse_json(request.get_data(cache=False)))
-            if not token_store.matches(extract_token(body)):
-                raise InvalidRequestError(401, "token is missing or invalid")
-            data, timestamp = extract_data(body)
-            g.message_id = queue.send(data, timestamp)
-        except InvalidRequestError as invalid:
-            return _error(invalid.status, invalid.message)
-        except MessageTooLargeError:
-            return _error(413, f"data is larger than the SQS limit of {MAX_MESSAGE_BYTES} bytes")
-        except TokenUnavailableError as unavailable:
-            return _error(503, _UNAVAILABLE, f"ssm:{unavailable}")
-        except QueueUnavailableError as unavailable:
-            return _error(503, _UNAVAILABLE, f"sqs:{unavailable}")
-        return jsonify(message_id=g.message_id), 202
+        submission = read_submission(request, token_store.matches)
+        g.message_id = queue.send(submission.data, submission.timestamp, g.request_id)
+        return _reply(202, message_id=g.message_id)
 
-    @app.errorhandler(RequestEntityTooLarge)
-    def too_large(_: RequestEntityTooLarge) -> Any:
-        return _error(413, f"body is larger than {MAX_REQUEST_BYTES} bytes")
+    @app.errorhandler(InvalidRequestError)
+    def invalid(error: InvalidRequestError) -> Any:
+        response, status = _error(error.status, error.message)
+        if status == 405:
+            response.headers["Allow"] = ", ".join(ALLOWED_METHODS)
+        return response, status
+
+    @app.errorhandler(MessageTooLargeError)
+    def message_too_large(_: MessageTooLargeError) -> Any:
+        return _error(413, f"data is larger than the SQS limit of {MAX_MESSAGE_BYTES} bytes")
+
+    @app.errorhandler(TokenUnavailableError)
+    def token_unavailable(error: TokenUnavailableError) -> Any:
+        return _error(503, _UNAVAILABLE, f"ssm:{error}")
+
+    @app.errorhandler(QueueUnavailableError)
+    def queue_unavailable(error: QueueUnavailableError) -> Any:
+        return _error(503, _UNAVAILABLE, f"sqs:{error}")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
-        response = error.get_response()
-        message = error.description or error.name
-        if error.code == 405:
-            message = f"method {request.method} is not allowed; use GET or POST"
-        response.data = jsonify(error=message).get_data()
-        response.content_type = "application/json"
-        g.error_code = None
-        return response
+        # Whatever werkzeug still raises itself stays JSON.
+        return _error(error.code or 500, error.description or error.name)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:

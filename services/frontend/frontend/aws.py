@@ -11,8 +11,9 @@ from frontend.config import Config
 
 
 def client_config(config: Config) -> BotoConfig:
-    # `standard` retries throttling and transient errors with jittered backoff;
-    # max_attempts bounds the total, so a dependency outage becomes a 503 in seconds.
+    # `standard` retries throttling and transient errors with jittered backoff. The
+    # read timeout is derived from the budget (config.py), so attempts x (connect +
+    # read) + backoff stays within AWS_BUDGET_SECONDS: an outage is a 503 within it.
     return BotoConfig(
         region_name=config.region,
         connect_timeout=config.aws_connect_timeout_seconds,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,6 +14,13 @@ DEFAULT_REGION = "eu-central-1"
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]", re.ASCII)
 # SSM parameter names: a path of letters, digits and . - _ segments.
 _PARAMETER_NAME = re.compile(r"/?[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*", re.ASCII)
+
+
+# botocore's `standard` retry mode waits at most rand(0, 1) x 2**i seconds before retry i+1
+# (throttling; other errors wait far less), so n attempts spend at most 2**(n-1) - 1 s waiting.
+MAX_FIRST_BACKOFF_SECONDS = 1.0
+# Below this a healthy but slow SSM/SQS answer would already fail.
+MIN_READ_TIMEOUT_SECONDS = 0.5
 
 
 class ConfigError(ValueError):
@@ -27,9 +35,15 @@ class Config:
     endpoint_url: str | None = None
     port: int = 5000
     token_cache_ttl_seconds: float = 300.0
-    aws_connect_timeout_seconds: float = 1.0
-    aws_read_timeout_seconds: float = 2.0
+    # After the TTL, the last good token still works this long while SSM fails.
+    token_grace_seconds: float = 600.0
+    # After a failed SSM read, no new read for this long (no call storm while SSM throttles).
+    token_failure_cache_seconds: float = 5.0
+    # Worst case of one AWS call, retries included; the read timeout is derived from it.
+    aws_budget_seconds: float = 3.0
+    aws_connect_timeout_seconds: float = 0.3
     aws_max_attempts: int = 2
+    aws_read_timeout_seconds: float = 0.7
     # gunicorn sizing; None means "derive from the CPU count".
     web_concurrency: int | None = None
     threads: int = 8
@@ -64,6 +78,24 @@ def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: in
     return int(raw)
 
 
+def worst_case_backoff_seconds(attempts: int) -> float:
+    return MAX_FIRST_BACKOFF_SECONDS * (2 ** (attempts - 1) - 1)
+
+
+def derive_read_timeout(budget: float, attempts: int, connect_timeout: float) -> float:
+    """The read timeout that keeps attempts x (connect + read) + backoff within the budget."""
+    per_attempt = (budget - worst_case_backoff_seconds(attempts)) / attempts
+    # Whole milliseconds, rounded down so the sum stays within the budget.
+    read_timeout = math.floor((per_attempt - connect_timeout) * 1000) / 1000
+    if read_timeout < MIN_READ_TIMEOUT_SECONDS:
+        raise ConfigError(
+            f"AWS_BUDGET_SECONDS={budget:g} leaves a read timeout of {read_timeout:g} s "
+            f"(< {MIN_READ_TIMEOUT_SECONDS:g} s) for {attempts} attempts with a "
+            f"{connect_timeout:g} s connect timeout; raise the budget or lower AWS_MAX_ATTEMPTS"
+        )
+    return read_timeout
+
+
 def load(env: Mapping[str, str]) -> Config:
     """Build the configuration from environment variables or raise ConfigError."""
     queue_url = env.get("QUEUE_URL", "").strip()
@@ -83,6 +115,12 @@ def load(env: Mapping[str, str]) -> Config:
     if endpoint_url is not None:
         _http_url("AWS_ENDPOINT_URL", endpoint_url)
 
+    if env.get("AWS_READ_TIMEOUT_SECONDS", "").strip():
+        raise ConfigError("AWS_READ_TIMEOUT_SECONDS is derived from AWS_BUDGET_SECONDS; unset it")
+    budget = _number(env, "AWS_BUDGET_SECONDS", 3.0, 1.0, 30.0)
+    connect_timeout = _number(env, "AWS_CONNECT_TIMEOUT_SECONDS", 0.3, 0.1, 5.0)
+    attempts = _integer(env, "AWS_MAX_ATTEMPTS", 2, 1, 5)
+
     return Config(
         queue_url=queue_url,
         token_parameter=token_parameter,
@@ -90,9 +128,12 @@ def load(env: Mapping[str, str]) -> Config:
         endpoint_url=endpoint_url,
         port=_integer(env, "PORT", 5000, 1, 65535),
         token_cache_ttl_seconds=_number(env, "TOKEN_CACHE_TTL_SECONDS", 300.0, 0.0, 86400.0),
-        aws_connect_timeout_seconds=_number(env, "AWS_CONNECT_TIMEOUT_SECONDS", 1.0, 0.1, 60.0),
-        aws_read_timeout_seconds=_number(env, "AWS_READ_TIMEOUT_SECONDS", 2.0, 0.1, 60.0),
-        aws_max_attempts=_integer(env, "AWS_MAX_ATTEMPTS", 2, 1, 10),
+        token_grace_seconds=_number(env, "TOKEN_GRACE_SECONDS", 600.0, 0.0, 86400.0),
+        token_failure_cache_seconds=_number(env, "TOKEN_FAILURE_CACHE_SECONDS", 5.0, 1.0, 300.0),
+        aws_budget_seconds=budget,
+        aws_connect_timeout_seconds=connect_timeout,
+        aws_max_attempts=attempts,
+        aws_read_timeout_seconds=derive_read_timeout(budget, attempts, connect_timeout),
         web_concurrency=_integer(env, "WEB_CONCURRENCY", 0, 1, 64) or None,
         threads=_integer(env, "GUNICORN_THREADS", 8, 1, 256),
     )

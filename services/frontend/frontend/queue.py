@@ -13,6 +13,7 @@ from frontend.validation import TIMESTAMP_FIELD, format_timestamp
 # SQS's maximum message size: body plus attribute names, types and values.
 MAX_MESSAGE_BYTES = 256 * 1024
 _ATTRIBUTE_TYPE = "String"
+REQUEST_ID_ATTRIBUTE = "request_id"
 
 
 class MessageTooLargeError(ValueError):
@@ -28,12 +29,17 @@ class MessageQueue:
         self._sqs = sqs_client
         self._queue_url = queue_url
 
-    def send(self, data: dict[str, Any], timestamp: datetime) -> str:
-        """Send `data` as a JSON body with the normalised timestamp attribute; the MessageId."""
+    def send(self, data: dict[str, Any], timestamp: datetime, request_id: str) -> str:
+        """Send `data` as JSON with timestamp and request id attributes; the MessageId."""
         # ASCII-only JSON: every character is one SQS allows, whatever the payload holds.
         body = json.dumps(data, separators=(",", ":"), ensure_ascii=True)
-        timestamp_text = format_timestamp(timestamp)
-        size = len(body) + len(TIMESTAMP_FIELD) + len(_ATTRIBUTE_TYPE) + len(timestamp_text)
+        attributes = {
+            TIMESTAMP_FIELD: format_timestamp(timestamp),
+            REQUEST_ID_ATTRIBUTE: request_id,
+        }
+        size = len(body) + sum(
+            len(name) + len(_ATTRIBUTE_TYPE) + len(value) for name, value in attributes.items()
+        )
         if size > MAX_MESSAGE_BYTES:
             raise MessageTooLargeError(f"message is {size} bytes, over {MAX_MESSAGE_BYTES}")
         try:
@@ -41,7 +47,8 @@ class MessageQueue:
                 QueueUrl=self._queue_url,
                 MessageBody=body,
                 MessageAttributes={
-                    TIMESTAMP_FIELD: {"DataType": _ATTRIBUTE_TYPE, "StringValue": timestamp_text}
+                    name: {"DataType": _ATTRIBUTE_TYPE, "StringValue": value}
+                    for name, value in attributes.items()
                 },
             )
             return str(response["MessageId"])

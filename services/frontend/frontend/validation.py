@@ -1,8 +1,7 @@
-"""Request body rules: the JSON shape and the `email_timestream` timestamp."""
+"""The rules of `data`: an object holding a valid `email_timestream` timestamp."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -30,19 +29,6 @@ class InvalidRequestError(ValueError):
         super().__init__(message)
         self.status = status
         self.message = message
-
-
-def _reject_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON; re-serialising them would produce invalid JSON.
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def parse_json(raw: bytes) -> Any:
-    try:
-        return json.loads(raw, parse_constant=_reject_constant)
-    except (ValueError, RecursionError):
-        # ValueError covers JSONDecodeError, bad UTF-8 and over-long integers.
-        raise InvalidRequestError(400, "body is not valid JSON") from None
 
 
 def parse_timestamp(value: Any) -> datetime:
@@ -103,19 +89,6 @@ def format_timestamp(moment: datetime) -> str:
     """The normalised form: UTC, `Z` suffix, microseconds only when present."""
     text = moment.astimezone(UTC).isoformat()
     return text.replace("+00:00", "Z")
-
-
-def require_object(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise InvalidRequestError(400, "body must be a JSON object")
-    return body
-
-
-def extract_token(body: dict[str, Any]) -> str:
-    token = body.get("token")
-    if not isinstance(token, str) or not token:
-        raise InvalidRequestError(401, "token is missing or invalid")
-    return token
 
 
 def extract_data(body: dict[str, Any]) -> tuple[dict[str, Any], datetime]:

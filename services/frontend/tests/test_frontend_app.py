@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from collections.abc import Iterator
@@ -15,6 +16,12 @@ from frontend.aws import make_client
 from frontend.config import Config
 from frontend.queue import MAX_MESSAGE_BYTES, MessageQueue
 from frontend.token_store import TokenStore
+from gunicorn.http.errors import (
+    ChunkMissingTerminator,
+    InvalidChunkExtension,
+    InvalidChunkSize,
+    NoMoreData,
+)
 from moto import mock_aws
 
 TOKEN = "correct-horse-battery-staple"
@@ -81,7 +88,7 @@ class ExplodingQueue(MessageQueue):
     def __init__(self, error: Exception) -> None:
         self._error = error
 
-    def send(self, data: dict[str, Any], timestamp: Any) -> str:
+    def send(self, data: dict[str, Any], timestamp: Any, request_id: str) -> str:
         raise self._error
 
 
@@ -89,7 +96,10 @@ def test_health_is_200_and_makes_no_aws_call(config: Config) -> None:
     app = create_app(config, token_store=ExplodingStore(), queue=ExplodingQueue(AssertionError()))
     response = app.test_client().get("/")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "healthy"}
+    assert response.get_json() == {
+        "status": "healthy",
+        "request_id": response.headers["X-Request-Id"],
+    }
 
 
 def test_accepted_post_enqueues_data_with_normalised_timestamp(
@@ -100,10 +110,16 @@ def test_accepted_post_enqueues_data_with_normalised_timestamp(
     assert response.status_code == 202
     messages = received(aws)
     assert len(messages) == 1
-    assert response.get_json() == {"message_id": messages[0]["MessageId"]}
+    assert response.get_json() == {
+        "message_id": messages[0]["MessageId"],
+        "request_id": response.headers["X-Request-Id"],
+    }
     assert json.loads(messages[0]["Body"]) == data
-    attribute = messages[0]["MessageAttributes"]["email_timestream"]
-    assert attribute == {"StringValue": "2023-01-01T00:00:00Z", "DataType": "String"}
+    attributes = messages[0]["MessageAttributes"]
+    assert attributes == {
+        "email_timestream": {"StringValue": "2023-01-01T00:00:00Z", "DataType": "String"},
+        "request_id": {"StringValue": response.headers["X-Request-Id"], "DataType": "String"},
+    }
 
 
 @pytest.mark.parametrize(
@@ -194,12 +210,22 @@ def test_missing_or_invalid_data_is_400_naming_the_field(
 
 @pytest.mark.parametrize(
     "raw",
-    [b"{", b"", b"not json", b'{"token": "x",}', b"\xff\xfe\x00", b"NaN", b'{"a": Infinity}'],
+    [
+        b"{",
+        b"",
+        b"not json",
+        b'{"token": "x",}',
+        b"NaN",
+        b'{"a": Infinity}',
+        b'{"token": "a", "token": "b"}',  # which one counts would be the parser's guess
+        b'{"token": "a", "data": {"n": 1e400}}',  # infinity, re-serialised as `Infinity`
+        b"\x00{}",
+    ],
 )
 def test_malformed_json_is_400(client: FlaskClient, aws: dict[str, Any], raw: bytes) -> None:
     response = client.post("/", data=raw, content_type="application/json")
     assert response.status_code == 400
-    assert response.get_json() == {"error": "body is not valid JSON"}
+    assert response.get_json()["error"] == "body is not valid JSON"
     assert received(aws) == []
 
 
@@ -216,7 +242,7 @@ def test_body_that_is_not_an_object_is_400(
 ) -> None:
     response = client.post("/", data=json.dumps(body), content_type="application/json")
     assert response.status_code == 400
-    assert response.get_json() == {"error": "body must be a JSON object"}
+    assert response.get_json()["error"] == "body must be a JSON object"
 
 
 @pytest.mark.parametrize("token", [None, "", "wrong", TOKEN + "x", TOKEN[:-1], 123, ["x"]])
@@ -228,7 +254,7 @@ def test_missing_or_wrong_token_is_401_and_never_enqueued(
         body["token"] = token
     response = client.post("/", json=body)
     assert response.status_code == 401
-    assert response.get_json() == {"error": "token is missing or invalid"}
+    assert response.get_json()["error"] == "token is missing or invalid"
     assert received(aws) == []
 
 
@@ -305,7 +331,7 @@ def test_missing_token_parameter_is_503(aws: dict[str, Any]) -> None:
     config = Config(queue_url=aws["queue_url"], token_parameter="/missing", region=REGION)
     response = post(create_app(config).test_client(), VALID_DATA)
     assert response.status_code == 503
-    assert response.get_json() == {"error": "service temporarily unavailable, retry later"}
+    assert response.get_json()["error"] == "service temporarily unavailable, retry later"
 
 
 def test_missing_queue_is_503(aws: dict[str, Any]) -> None:
@@ -338,7 +364,7 @@ def test_unexpected_error_is_500_json_without_trace(config: Config) -> None:
     app = create_app(config, queue=ExplodingQueue(RuntimeError("secret detail")))
     response = post(app.test_client(), VALID_DATA)
     assert response.status_code == 500
-    assert response.get_json() == {"error": "internal error"}
+    assert response.get_json()["error"] == "internal error"
     assert b"secret detail" not in response.data
     assert b"Traceback" not in response.data
 
@@ -368,3 +394,205 @@ def test_clients_have_timeouts_and_standard_bounded_retries(config: Config) -> N
     assert client.meta.config.read_timeout == config.aws_read_timeout_seconds
     assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 2}
     assert client.meta.region_name == REGION
+
+
+def raw_post(client: FlaskClient, raw: bytes, **kwargs: Any) -> Any:
+    return client.post("/", data=raw, content_type="application/json", **kwargs)
+
+
+def body_with(data: dict[str, Any]) -> bytes:
+    return json.dumps({"token": TOKEN, "data": {**VALID_DATA, **data}}).encode()
+
+
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [
+        # Encoded surrogates: Python's json.loads(bytes) would decode them leniently.
+        (body_with({"k": "x"}).replace(b'"x"', b'"\xed\xa0\x80"'), "body is not valid UTF-8"),
+        (body_with({"k": "x"}).replace(b'"k"', b'"\xed\xbf\xbf"'), "body is not valid UTF-8"),
+        (b'{"token": "\xc3\x28"}', "body is not valid UTF-8"),
+        (b'{"token": "\xc0\xaf"}', "body is not valid UTF-8"),  # overlong
+        (body_with({}).decode().encode("utf-16"), "body is not valid UTF-8"),
+        (body_with({}).decode().encode("utf-32"), "body is not valid UTF-8"),
+        (body_with({}).decode().encode("utf-16-le"), "body is not valid JSON"),
+        (body_with({}).decode().encode("utf-32-be"), "body is not valid JSON"),
+        (b"\xef\xbb\xbf" + body_with({}), "body must not start with a byte order mark"),
+        (body_with({"k": "\ud800"}), "body contains an unpaired surrogate escape"),
+        (body_with({"\udfff": 1}), "body contains an unpaired surrogate escape"),
+    ],
+)
+def test_body_that_is_not_strict_utf8_json_is_400_and_never_enqueued(
+    client: FlaskClient, aws: dict[str, Any], raw: bytes, error: str
+) -> None:
+    response = raw_post(client, raw)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == error
+    assert received(aws) == []
+
+
+def test_escaped_surrogate_pair_is_text_and_accepted(
+    client: FlaskClient, aws: dict[str, Any]
+) -> None:
+    response = raw_post(client, body_with({"k": "\U0001f600"}))  # json.dumps escapes as a pair
+    assert response.status_code == 202
+    assert json.loads(received(aws)[0]["Body"])["k"] == "\U0001f600"
+
+
+@pytest.mark.parametrize("charset", ["utf-16", "UTF-32", "latin-1"])
+def test_json_content_type_with_another_charset_is_415(
+    client: FlaskClient, aws: dict[str, Any], charset: str
+) -> None:
+    response = client.post(
+        "/", data=body_with({}), content_type=f"application/json; charset={charset}"
+    )
+    assert response.status_code == 415
+    assert "charset" in response.get_json()["error"]
+    assert received(aws) == []
+
+
+@pytest.mark.parametrize("path", ["//", "/%2F", "/%2f", "/./", "/admin", "/index.html"])
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT"])
+def test_any_target_but_slash_is_404_even_when_normalised_to_slash(
+    client: FlaskClient, aws: dict[str, Any], path: str, method: str
+) -> None:
+    response = client.open(path, method=method, data=body_with({}), content_type="application/json")
+    assert response.status_code == 404
+    assert "path" in response.get_json()["error"]
+    assert received(aws) == []
+
+
+def test_query_string_on_slash_is_the_same_resource(client: FlaskClient) -> None:
+    assert client.get("/?probe=1").status_code == 200
+    assert raw_post(client, body_with({}), query_string={"x": "1"}).status_code == 202
+
+
+def test_405_names_the_allowed_methods(client: FlaskClient) -> None:
+    response = client.open("/", method="TRACE")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, HEAD, POST"
+
+
+class RaisingInput:
+    """A WSGI input failing like gunicorn's chunked reader on a malformed chunk."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def read(self, *_: Any) -> bytes:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        InvalidChunkSize(b"zz"),
+        InvalidChunkExtension("bare CR"),
+        ChunkMissingTerminator(b"xx"),
+        NoMoreData(b""),
+    ],
+    ids=type,
+)
+def test_unreadable_body_framing_is_400_not_500(
+    client: FlaskClient, aws: dict[str, Any], error: Exception
+) -> None:
+    response = client.post(
+        "/",
+        content_type="application/json",
+        environ_overrides={"wsgi.input": RaisingInput(error), "wsgi.input_terminated": True},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"] in {
+        f"body could not be read ({type(error).__name__})",
+        "body ended before it was complete",  # werkzeug turns NoMoreData (an OSError) into this
+    }
+    assert received(aws) == []
+
+
+def test_body_shorter_than_content_length_is_400(client: FlaskClient) -> None:
+    raw = body_with({})
+    response = client.post(
+        "/",
+        content_type="application/json",
+        environ_overrides={"wsgi.input": io.BytesIO(raw), "CONTENT_LENGTH": str(len(raw) + 10)},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "body ended before it was complete"
+
+
+@pytest.mark.parametrize("request_id", ["abc", "A.b_c-9", "x" * 128])
+def test_valid_client_request_id_is_returned_logged_and_sent_to_sqs(
+    config: Config, aws: dict[str, Any], capsys: pytest.CaptureFixture[str], request_id: str
+) -> None:
+    client = create_app(config).test_client()  # its log handler writes to captured stdout
+    response = raw_post(client, body_with({}), headers={"X-Request-Id": request_id})
+    assert response.status_code == 202
+    assert response.headers["X-Request-Id"] == request_id
+    assert response.get_json()["request_id"] == request_id
+    (message,) = received(aws)
+    assert message["MessageAttributes"]["request_id"]["StringValue"] == request_id
+    (line,) = [json.loads(text) for text in capsys.readouterr().out.splitlines()]
+    assert line["request_id"] == request_id
+
+
+@pytest.mark.parametrize(
+    "request_id",
+    ["", "x" * 129, "a b", "a/b", "évènement", "a\tb", "<script>", "a;b=c", "id\x00"],
+)
+def test_invalid_client_request_id_is_replaced_never_echoed(
+    client: FlaskClient, aws: dict[str, Any], request_id: str
+) -> None:
+    response = raw_post(client, body_with({}), headers={"X-Request-Id": request_id})
+    assert response.status_code == 202
+    generated = response.headers["X-Request-Id"]
+    assert generated != request_id
+    assert len(generated) == 32
+    assert int(generated, 16) >= 0  # a uuid4 hex
+    assert response.get_json()["request_id"] == generated
+    (message,) = received(aws)
+    assert message["MessageAttributes"]["request_id"]["StringValue"] == generated
+    if request_id:
+        assert request_id not in response.get_data(as_text=True)
+
+
+def test_errors_carry_a_generated_request_id_too(client: FlaskClient) -> None:
+    first, second = client.get("/nope"), raw_post(client, b"{")
+    ids = {first.headers["X-Request-Id"], second.headers["X-Request-Id"]}
+    assert len(ids) == 2
+    assert first.get_json()["request_id"] == first.headers["X-Request-Id"]
+    assert second.get_json()["request_id"] == second.headers["X-Request-Id"]
+
+
+def test_bearer_token_is_accepted_without_a_body_token(
+    client: FlaskClient, aws: dict[str, Any]
+) -> None:
+    raw = json.dumps({"data": VALID_DATA}).encode()
+    for scheme in ("Bearer", "bearer"):
+        response = raw_post(client, raw, headers={"Authorization": f"{scheme} {TOKEN}"})
+        assert response.status_code == 202
+    assert len(received(aws)) == 2
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer wrong", "Bearer", "Bearer ", f"Basic {TOKEN}", TOKEN, f"Bearer {TOKEN} extra"],
+)
+def test_wrong_or_malformed_authorization_is_401_even_with_a_good_body_token(
+    client: FlaskClient, aws: dict[str, Any], header: str
+) -> None:
+    # The header, when present, is the credential: it is never silently skipped.
+    response = raw_post(client, body_with({}), headers={"Authorization": header})
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "token is missing or invalid"
+    assert received(aws) == []
+
+
+def test_previous_token_in_the_parameter_is_accepted_during_rotation(
+    aws: dict[str, Any],
+) -> None:
+    parameter = f"/rotation/{uuid.uuid4().hex}"
+    aws["ssm"].put_parameter(Name=parameter, Value="new-token\nold-token", Type="SecureString")
+    config = Config(queue_url=aws["queue_url"], token_parameter=parameter, region=REGION)
+    client = create_app(config).test_client()
+    for token in ("new-token", "old-token"):
+        assert post(client, VALID_DATA, token=token).status_code == 202
+    assert post(client, VALID_DATA, token="other").status_code == 401

@@ -25,7 +25,14 @@ import requests
 from devstack.emulator import free_port
 from devstack.testkit import proxy
 from devstack.testkit.aws import Resources, wait_until
-from devstack.testkit.pipeline import KEY, objects, start_frontend, start_worker, worker_env
+from devstack.testkit.pipeline import (
+    KEY,
+    frontend_env,
+    objects,
+    start_frontend,
+    start_worker,
+    worker_env,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -81,7 +88,9 @@ def test_chaos_kills_and_s3_faults_store_every_accepted_message_exactly_once(
         proxy.running(emulator.endpoint) as frontend_sqs,
     ):
         # The frontend's SQS calls pass through a proxy that only counts them (see the end).
-        frontend_url = start_frontend(service, res, AWS_ENDPOINT_URL_SQS=frontend_sqs.endpoint)
+        _, frontend_url = start_frontend(
+            service, frontend_env(res, free_port(), AWS_ENDPOINT_URL_SQS=frontend_sqs.endpoint)
+        )
         # More loops than the default 2: with a fault in most batches of 10, a batch waits
         # for the SDK's retry backoff, and more loops keep the run inside its budget.
         env = worker_env(res, free_port(), AWS_ENDPOINT_URL_S3=s3_proxy.endpoint, POLLERS="6")

@@ -18,6 +18,7 @@ from devstack.testkit import proxy
 from devstack.testkit.aws import Resources, wait_until
 from devstack.testkit.pipeline import (
     KEY,
+    frontend_env,
     objects,
     send_raw,
     start_frontend,
@@ -33,7 +34,7 @@ def test_post_to_frontend_ends_as_an_object_equal_to_data(
     resources: Callable[..., Resources], service: Callable[..., Any]
 ) -> None:
     res = resources()
-    frontend_url = start_frontend(service, res)
+    _, frontend_url = start_frontend(service, frontend_env(res, free_port()))
     process, health_url = start_worker(service, worker_env(res, free_port()))
     health = requests.get(health_url, timeout=5).json()
     assert health["status"] == "healthy"
