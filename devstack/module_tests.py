@@ -102,8 +102,6 @@ def _environment() -> dict[str, str]:
         "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "TF_IN_AUTOMATION": "1",
-        "CHECKPOINT_DISABLE": "1",
     }
 
 
@@ -125,15 +123,7 @@ def run_target(target: str, work_root: Path, timeout: float) -> Outcome:
         env = _environment()
         test_args = shlex.split(os.environ.get("TF_TEST_ARGS", ""))
         for argv in (["init", "-input=false", "-no-color"], ["test", "-no-color", *test_args]):
-            completed = subprocess.run(  # noqa: S603 - argv from fixed parts
-                [terraform.binary(), *argv],
-                cwd=target_dir,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
+            completed = terraform.call(target_dir, *argv, env=env, timeout=timeout)
             if argv[0] == "test" or completed.returncode != 0:
                 lines.append(completed.stdout + completed.stderr)
             if completed.returncode != 0:

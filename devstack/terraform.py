@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -20,18 +21,25 @@ def binary() -> str:
     return found
 
 
-def run(workdir: Path, *argv: str, timeout: float = 300) -> str:
-    """`terraform ARGV...` in workdir, non-interactive; its stdout, or TerraformError."""
-    env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
-    completed = subprocess.run(  # noqa: S603 - argv from fixed parts
+def call(
+    workdir: Path, *argv: str, env: Mapping[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """`terraform ARGV...` in workdir, non-interactive, output captured; never raises on exit."""
+    base = os.environ if env is None else env
+    return subprocess.run(  # noqa: S603 - argv from fixed parts
         [binary(), *argv],
         cwd=workdir,
-        env=env,
+        env={**base, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"},
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
     )
+
+
+def run(workdir: Path, *argv: str, timeout: float = 300) -> str:
+    """`terraform ARGV...` in workdir; its stdout, or TerraformError with its output."""
+    completed = call(workdir, *argv, timeout=timeout)
     if completed.returncode != 0:
         output = completed.stdout[-3000:] + completed.stderr[-3000:]
         raise TerraformError(f"terraform {' '.join(argv)} failed:\n{output}")
