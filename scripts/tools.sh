@@ -252,10 +252,11 @@ provider_source=""
 grep -q "version *= \"$AWS_PROVIDER_VERSION\"" "$provider_lock" ||
   die ".terraform.lock.hcl does not lock hashicorp/aws $AWS_PROVIDER_VERSION (tools/versions.env): run make providers-lock"
 
-lock_zh_hashes() { grep -oE '"zh:[0-9a-f]{64}"' "$provider_lock" | tr -d '"' | cut -c 4-; }
-
+# `terraform init` of a one-provider configuration, from the registry or the network mirror,
+# with the committed lock file read-only: init verifies the package against its hashes
+# (`terraform providers mirror` would ignore a network mirror: it always asks the origin).
 mirror_from_network() {
-  local work=$scratch/provider zip sha
+  local work=$scratch/provider installed
   mkdir -p "$work/config"
   cat >"$work/config/main.tf" <<EOF
 terraform {
@@ -273,21 +274,16 @@ EOF
   else
     printf 'provider_installation {\n  direct {}\n}\n' >"$work/cli.rc"
   fi
-  log "mirroring hashicorp/aws $AWS_PROVIDER_VERSION ($platform) from ${provider_mirror_url:-the Terraform registry}"
-  TF_CLI_CONFIG_FILE=$work/cli.rc TF_PLUGIN_CACHE_DIR="" "$bin_dir/terraform" -chdir="$work/config" \
-    providers mirror -platform="$platform" "$work/packed" >"$work/mirror.log" 2>&1 ||
-    die "terraform providers mirror failed: $(tail -n 5 "$work/mirror.log")"
-  zip=$work/packed/registry.terraform.io/hashicorp/aws/terraform-provider-aws_${AWS_PROVIDER_VERSION}_${platform}.zip
-  [ -f "$zip" ] || die "terraform providers mirror wrote no $(basename "$zip")"
-  sha=$(sha256_of "$zip")
-  lock_zh_hashes | grep -qx "$sha" ||
-    die "checksum mismatch for $(basename "$zip"): sha256 $sha is none of the zh: hashes in .terraform.lock.hcl"
-  mkdir -p "$work/unpacked"
-  (cd "$work/unpacked" && unzip -q "$zip")
+  log "installing hashicorp/aws $AWS_PROVIDER_VERSION ($platform) from ${provider_mirror_url:-the Terraform registry}, checked against .terraform.lock.hcl"
+  TF_CLI_CONFIG_FILE=$work/cli.rc TF_PLUGIN_CACHE_DIR="" TF_DATA_DIR="$work/data" "$bin_dir/terraform" -chdir="$work/config" \
+    init -backend=false -input=false -no-color -lockfile=readonly >"$work/init.log" 2>&1 ||
+    die "hashicorp/aws $AWS_PROVIDER_VERSION could not be installed and verified against .terraform.lock.hcl: $(grep -v '^$' "$work/init.log" | tail -n 6)"
+  installed=$work/data/providers/registry.terraform.io/hashicorp/aws/$AWS_PROVIDER_VERSION/$platform
+  [ -f "$installed/$provider_bin" ] || die "terraform init installed no $provider_bin"
   rm -rf "$provider_dir"
   mkdir -p "$(dirname "$provider_dir")"
-  mv "$work/unpacked" "$provider_dir"
-  provider_source="$(basename "$zip") (sha256 $sha, in the lock file)"
+  mv "$installed" "$provider_dir"
+  provider_source="${provider_mirror_url:-the Terraform registry} (verified against .terraform.lock.hcl)"
 }
 
 link_local_mirror() {

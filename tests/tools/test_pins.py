@@ -1,0 +1,71 @@
+"""The pins agree with each other and the committed provider lock file works for every module."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+LOCK = REPO_ROOT / ".terraform.lock.hcl"
+
+
+def pins() -> dict[str, str]:
+    lines = (REPO_ROOT / "tools" / "versions.env").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
+def test_mise_versions_equal_the_versions_file() -> None:
+    tools = tomllib.loads((REPO_ROOT / "mise.toml").read_text())["tools"]
+    assert {k: tools[k] for k in ("terraform", "terragrunt", "actionlint")} == {
+        "terraform": pins()["TERRAFORM_VERSION"],
+        "terragrunt": pins()["TERRAGRUNT_VERSION"],
+        "actionlint": pins()["ACTIONLINT_VERSION"],
+    }
+
+
+def test_the_lock_file_locks_the_pinned_provider_version() -> None:
+    locked = re.findall(
+        r'provider "registry.terraform.io/hashicorp/aws" \{\s*version\s*=\s*"([^"]+)"', LOCK.read_text()
+    )
+    assert locked == [pins()["AWS_PROVIDER_VERSION"]]
+    assert len(re.findall(r'"zh:[0-9a-f]{64}"', LOCK.read_text())) >= 4
+
+
+def test_every_release_file_has_a_pin_line() -> None:
+    names = [line.split()[0] for line in (REPO_ROOT / "tools" / "checksums.txt").read_text().splitlines()
+             if line and not line.startswith("#")]
+    values = [line.split()[1] for line in (REPO_ROOT / "tools" / "checksums.txt").read_text().splitlines()
+              if line and not line.startswith("#")]
+    assert all(re.fullmatch(r"[0-9a-f]{64}|MISSING", value) for value in values)
+    for platform in ("linux_amd64", "linux_arm64", "darwin_amd64", "darwin_arm64"):
+        assert f"terraform_{pins()['TERRAFORM_VERSION']}_{platform}.zip" in names
+        assert f"terragrunt_{platform}" in names
+        assert f"actionlint_{pins()['ACTIONLINT_VERSION']}_{platform}.tar.gz" in names
+
+
+MODULES = sorted(p.parent.name for p in (REPO_ROOT / "modules").glob("*/versions.tf"))
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_module_inits_against_the_committed_lock_file(module: str, tmp_path: Path) -> None:
+    terraform = os.environ.get("TG_TF_PATH") or shutil.which("terraform")
+    assert terraform, "run make tools"
+    work = tmp_path / module
+    shutil.copytree(REPO_ROOT / "modules" / module, work, ignore=shutil.ignore_patterns(".terraform*"))
+    shutil.copy(LOCK, work / ".terraform.lock.hcl")
+    result = subprocess.run(
+        [terraform, "init", "-backend=false", "-input=false", "-no-color", "-lockfile=readonly"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (work / ".terraform.lock.hcl").read_text() == LOCK.read_text()
