@@ -131,8 +131,10 @@ fetch_verified() {
   local file=$1 url=$2 sums_url=$3 dest=$4 pinned published actual
   pinned=$(awk -v f="$file" '$1 == f { print $2 }' "$pins_file")
   if [ -z "$pinned" ] || [ "$pinned" = MISSING ]; then
-    [ "${TOOLS_ALLOW_UNPINNED:-0}" = 1 ] ||
-      die "no SHA256 pinned for $file in tools/checksums.txt: copy its line from $sums_url into that file (or set TOOLS_ALLOW_UNPINNED=1 to trust the release's checksums file alone)"
+    if [ "${TOOLS_ALLOW_UNPINNED:-0}" != 1 ]; then
+      log "WARNING: no SHA256 pinned for $file in tools/checksums.txt: not downloading it (copy its line from $sums_url into that file, or set TOOLS_ALLOW_UNPINNED=1 to trust the release's checksums file alone); building from source instead"
+      return 2
+    fi
     log "WARNING: $file has no pin in tools/checksums.txt; trusting $sums_url alone (TOOLS_ALLOW_UNPINNED=1)"
     pinned=""
   fi
@@ -153,7 +155,7 @@ install_release() {
   local name=$1 version=$2 file=$3 url=$4 sums_url=$5 format=$6
   local target=$tools_dir/releases/$name-$version work=$scratch/$name
   mkdir -p "$work/unpacked"
-  fetch_verified "$file" "$url" "$sums_url" "$work/$file"
+  fetch_verified "$file" "$url" "$sums_url" "$work/$file" || return $?
   case $format in
     zip) (cd "$work/unpacked" && unzip -q "$work/$file") ;;
     tgz) tar -xzf "$work/$file" -C "$work/unpacked" ;;
@@ -171,7 +173,7 @@ install_release() {
 go_build() {
   local module_dir=$1 package=$2 output=$3 ldflags=${4:-} started=$SECONDS
   command -v go >/dev/null 2>&1 ||
-    die "offline and $(basename "$output") is not on PATH at its pinned version: install Go (offline builds) or the tool itself"
+    die "$(basename "$output") is not on PATH at its pinned version and there is no Go to build it: install one of them"
   log "building $(basename "$output") from $package (offline path; a few minutes)"
   (cd "$repo_root/tools/$module_dir" &&
     CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w $ldflags" -o "$output.tmp" "$package")
@@ -196,7 +198,8 @@ if ! ensure_cached terraform "$TERRAFORM_VERSION"; then
     die "offline and no Terraform $TERRAFORM_VERSION on PATH: install it (a single binary; mise, asdf, Homebrew) and run make tools again"
   file=terraform_${TERRAFORM_VERSION}_${platform}.zip
   install_release terraform "$TERRAFORM_VERSION" "$file" "$terraform_url/$TERRAFORM_VERSION/$file" \
-    "$terraform_url/$TERRAFORM_VERSION/terraform_${TERRAFORM_VERSION}_SHA256SUMS" zip
+    "$terraform_url/$TERRAFORM_VERSION/terraform_${TERRAFORM_VERSION}_SHA256SUMS" zip ||
+    die "no Terraform $TERRAFORM_VERSION: put it on PATH (mise, asdf, Homebrew) or pin $file in tools/checksums.txt"
 fi
 # A stable name for the Terraform binary: the Makefile exports TG_TF_PATH=bin/tf.
 ln -sfn "$bin_dir/terraform" "$bin_dir/tf"
@@ -205,10 +208,10 @@ rm -f "$bin_dir/tofu"
 # --- terragrunt ----------------------------------------------------------------------
 if ! ensure_cached terragrunt "$TERRAGRUNT_VERSION"; then
   probe_network
-  if [ "$network" = online ]; then
-    file=terragrunt_${platform}
-    install_release terragrunt "$TERRAGRUNT_VERSION" "$file" "$terragrunt_url/v$TERRAGRUNT_VERSION/$file" \
-      "$terragrunt_url/v$TERRAGRUNT_VERSION/SHA256SUMS" raw
+  file=terragrunt_${platform}
+  if [ "$network" = online ] && install_release terragrunt "$TERRAGRUNT_VERSION" "$file" \
+    "$terragrunt_url/v$TERRAGRUNT_VERSION/$file" "$terragrunt_url/v$TERRAGRUNT_VERSION/SHA256SUMS" raw; then
+    :
   else
     rm -f "$bin_dir/terragrunt"
     go_build terragrunt github.com/gruntwork-io/terragrunt "$bin_dir/terragrunt" \
@@ -219,10 +222,10 @@ fi
 # --- actionlint (workflow linter) ------------------------------------------------------
 if ! ensure_cached actionlint "$ACTIONLINT_VERSION"; then
   probe_network
-  if [ "$network" = online ]; then
-    file=actionlint_${ACTIONLINT_VERSION}_${platform}.tar.gz
-    install_release actionlint "$ACTIONLINT_VERSION" "$file" "$actionlint_url/v$ACTIONLINT_VERSION/$file" \
-      "$actionlint_url/v$ACTIONLINT_VERSION/actionlint_${ACTIONLINT_VERSION}_checksums.txt" tgz
+  file=actionlint_${ACTIONLINT_VERSION}_${platform}.tar.gz
+  if [ "$network" = online ] && install_release actionlint "$ACTIONLINT_VERSION" "$file" \
+    "$actionlint_url/v$ACTIONLINT_VERSION/$file" "$actionlint_url/v$ACTIONLINT_VERSION/actionlint_${ACTIONLINT_VERSION}_checksums.txt" tgz; then
+    :
   else
     rm -f "$bin_dir/actionlint"
     go_build actionlint github.com/rhysd/actionlint/cmd/actionlint "$bin_dir/actionlint" \

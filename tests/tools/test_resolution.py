@@ -268,6 +268,7 @@ def test_a_missing_pin_is_refused_loudly(world: World) -> None:
     result = world.run("bash", "scripts/tools.sh")
     assert result.returncode != 0
     assert f"no SHA256 pinned for {name} in tools/checksums.txt" in result.stderr
+    assert "no Go to build it" in result.stderr
 
 
 def test_a_provider_archive_outside_the_lock_file_fails(world: World) -> None:
