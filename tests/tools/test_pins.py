@@ -31,17 +31,24 @@ def test_mise_versions_equal_the_versions_file() -> None:
 
 def test_the_lock_file_locks_the_pinned_provider_version() -> None:
     locked = re.findall(
-        r'provider "registry.terraform.io/hashicorp/aws" \{\s*version\s*=\s*"([^"]+)"', LOCK.read_text()
+        r'provider "registry.terraform.io/hashicorp/aws" \{\s*version\s*=\s*"([^"]+)"',
+        LOCK.read_text(),
     )
     assert locked == [pins()["AWS_PROVIDER_VERSION"]]
     assert len(re.findall(r'"zh:[0-9a-f]{64}"', LOCK.read_text())) >= 4
 
 
 def test_every_release_file_has_a_pin_line() -> None:
-    names = [line.split()[0] for line in (REPO_ROOT / "tools" / "checksums.txt").read_text().splitlines()
-             if line and not line.startswith("#")]
-    values = [line.split()[1] for line in (REPO_ROOT / "tools" / "checksums.txt").read_text().splitlines()
-              if line and not line.startswith("#")]
+    names = [
+        line.split()[0]
+        for line in (REPO_ROOT / "tools" / "checksums.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    values = [
+        line.split()[1]
+        for line in (REPO_ROOT / "tools" / "checksums.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
     assert all(re.fullmatch(r"[0-9a-f]{64}|MISSING", value) for value in values)
     for platform in ("linux_amd64", "linux_arm64", "darwin_amd64", "darwin_arm64"):
         assert f"terraform_{pins()['TERRAFORM_VERSION']}_{platform}.zip" in names
@@ -57,7 +64,9 @@ def test_every_module_inits_against_the_committed_lock_file(module: str, tmp_pat
     terraform = os.environ.get("TG_TF_PATH") or shutil.which("terraform")
     assert terraform, "run make tools"
     work = tmp_path / module
-    shutil.copytree(REPO_ROOT / "modules" / module, work, ignore=shutil.ignore_patterns(".terraform*"))
+    shutil.copytree(
+        REPO_ROOT / "modules" / module, work, ignore=shutil.ignore_patterns(".terraform*")
+    )
     shutil.copy(LOCK, work / ".terraform.lock.hcl")
     result = subprocess.run(
         [terraform, "init", "-backend=false", "-input=false", "-no-color", "-lockfile=readonly"],

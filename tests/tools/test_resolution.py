@@ -1,4 +1,4 @@
-"""`make tools` resolution without the internet: a local HTTPS "release host" and provider network mirror.
+"""`make tools` without the internet: a local HTTPS release host and provider network mirror.
 
 Each test copies the script, the Makefile and tools/ into a scratch repository whose
 tools/checksums.txt and .terraform.lock.hcl pin small fake release files (shell scripts that
@@ -117,9 +117,24 @@ class World:
 def certificate(directory: Path) -> tuple[Path, Path]:
     cert, key = directory / "cert.pem", directory / "key.pem"
     subprocess.run(
-        ["/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"]
-        + ["-keyout", str(key), "-out", str(cert)],
+        [
+            "/usr/bin/openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
         check=True,
         capture_output=True,
         timeout=60,
@@ -128,7 +143,7 @@ def certificate(directory: Path) -> tuple[Path, Path]:
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -170,7 +185,11 @@ def world(tmp_path: Path, tls_files: tuple[Path, Path]) -> Iterator[World]:
         f"terraform/{TF}/terraform_{TF}_SHA256SUMS",
         zipped("terraform", fake_terraform()),
     )
-    release(f"terragrunt/v{TG}/terragrunt_{PLATFORM}", f"terragrunt/v{TG}/SHA256SUMS", FAKE_TOOLS["terragrunt"])
+    release(
+        f"terragrunt/v{TG}/terragrunt_{PLATFORM}",
+        f"terragrunt/v{TG}/SHA256SUMS",
+        FAKE_TOOLS["terragrunt"],
+    )
     release(
         f"actionlint/v{AL}/actionlint_{AL}_{PLATFORM}.tar.gz",
         f"actionlint/v{AL}/actionlint_{AL}_checksums.txt",
@@ -222,17 +241,24 @@ def test_online_path_installs_every_tool_from_verified_release_files(world: Worl
     result = world.run("bash", "scripts/tools.sh")
     assert result.returncode == 0, result.stderr
     assert "online path" in result.stderr
-    for name in (f"terraform_{TF}_{PLATFORM}.zip", f"terragrunt_{PLATFORM}", f"actionlint_{AL}_{PLATFORM}.tar.gz"):
+    for name in (
+        f"terraform_{TF}_{PLATFORM}.zip",
+        f"terragrunt_{PLATFORM}",
+        f"actionlint_{AL}_{PLATFORM}.tar.gz",
+    ):
         assert f"verified {name}" in result.stderr
     for tool, version in (("terraform", TF), ("terragrunt", TG), ("actionlint", AL)):
         assert f"{tool} {version} {world.cache}/releases/{tool}-{version}/{tool}" in result.stdout
     provider = world.cache / f"provider-mirror/registry.terraform.io/hashicorp/aws/{AWS}/{PLATFORM}"
-    assert (provider / f"terraform-provider-aws_v{AWS}_x5").read_text() == "#!/bin/sh\necho fake provider\n"
+    assert (
+        provider / f"terraform-provider-aws_v{AWS}_x5"
+    ).read_text() == "#!/bin/sh\necho fake provider\n"
     assert "building" not in result.stderr
     # A warm run only checks.
     again = world.run("bash", "scripts/tools.sh")
     assert again.returncode == 0, again.stderr
-    assert "verified" not in again.stderr and "online path" not in again.stderr
+    assert "verified" not in again.stderr
+    assert "online path" not in again.stderr
 
 
 def test_a_tampered_archive_fails_naming_the_file_and_both_hashes(world: World) -> None:
@@ -295,16 +321,25 @@ def test_pinned_binaries_on_path_and_no_go_build_nothing(world: World, tmp_path:
     assert result.returncode == 0, result.stderr
     for tool in ("terraform", "terragrunt", "actionlint", "checkov"):
         assert f" {on_path}/{tool}\n" in result.stdout
-    assert "tools: verified" not in result.stderr and "building" not in result.stderr
+    assert "tools: verified" not in result.stderr
+    assert "building" not in result.stderr
 
 
 def test_two_make_tools_on_one_fresh_cache_both_succeed(world: World) -> None:
     argv = ["make", "--no-print-directory", "tools"]
     runs = [
-        subprocess.Popen(argv, cwd=world.repo, env=world.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            argv,
+            cwd=world.repo,
+            env=world.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
     outputs = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     assert outputs[0][0] == outputs[1][0]
-    assert not list(world.cache.glob(".scratch.*")) and not (world.cache / ".lock").exists()
+    assert not list(world.cache.glob(".scratch.*"))
+    assert not (world.cache / ".lock").exists()
