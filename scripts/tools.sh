@@ -237,10 +237,15 @@ fi
 if ! ensure_cached checkov "$CHECKOV_VERSION"; then
   checkov_venv=$tools_dir/checkov-$CHECKOV_VERSION
   if [ "$(version_of checkov "$checkov_venv/bin/checkov" || true)" != "$CHECKOV_VERSION" ]; then
-    log "installing checkov $CHECKOV_VERSION (hash-checked requirements)"
+    log "installing checkov $CHECKOV_VERSION (hash-checked requirements, through uv)"
+    # uv (itself hash-checked) downloads and installs in parallel: pip alone takes minutes here.
+    installer=$scratch/installer
+    python3 -m venv "$installer"
+    "$installer/bin/pip" install --quiet --disable-pip-version-check --no-compile --require-hashes \
+      -r "$repo_root/tools/requirements-uv.txt"
     rm -rf "$checkov_venv"
-    python3 -m venv "$checkov_venv"
-    "$checkov_venv/bin/pip" install --quiet --disable-pip-version-check --no-compile --require-hashes \
+    "$installer/bin/uv" venv --quiet --seed --python "$(command -v python3)" "$checkov_venv"
+    "$installer/bin/uv" pip install --quiet --python "$checkov_venv/bin/python" --require-hashes \
       -r "$repo_root/tools/requirements-checkov.txt"
   fi
   ln -sfn "$checkov_venv/bin/checkov" "$bin_dir/checkov"
