@@ -33,7 +33,7 @@ venv: $(VENV)/.installed ## Create/update the project venv (.venv) from pinned r
 $(VENV)/.installed: requirements-dev.txt services/frontend/requirements.txt services/worker/requirements.txt \
     pyproject.toml services/frontend/pyproject.toml services/worker/pyproject.toml
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
-	@$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@$(PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
 	@$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps \
 	  -e . -e services/frontend -e services/worker
 	@touch $@

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -78,3 +79,44 @@ def test_every_module_inits_against_the_committed_lock_file(module: str, tmp_pat
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (work / ".terraform.lock.hcl").read_text() == LOCK.read_text()
+
+
+def test_one_python_version_everywhere() -> None:
+    version = tomllib.loads((REPO_ROOT / "mise.toml").read_text())["tools"]["python"]
+    assert version == "3.11"
+    action = (REPO_ROOT / ".github" / "actions" / "setup-tools" / "action.yml").read_text()
+    assert re.findall(r'python-version: "([\d.]+)"', action) == [version]
+    for service in ("frontend", "worker"):
+        dockerfile = (REPO_ROOT / "services" / service / "Dockerfile").read_text()
+        image = re.search(r"^ARG PYTHON_IMAGE=python:(\d+\.\d+)\.\d+-slim-\w+$", dockerfile, re.M)
+        assert image is not None and image.group(1) == version, service
+    assert f"{sys.version_info.major}.{sys.version_info.minor}" == version
+
+
+LOCKS = [
+    "requirements-dev.txt",
+    "services/frontend/requirements.txt",
+    "services/worker/requirements.txt",
+    "tools/requirements-checkov.txt",
+    "tools/requirements-uv.txt",
+]
+
+
+@pytest.mark.parametrize("lock", LOCKS)
+def test_every_python_lock_pins_each_package_with_hashes(lock: str) -> None:
+    text = (REPO_ROOT / lock).read_text()
+    packages = re.findall(r"^[A-Za-z0-9][^\s=]*==\S+ \\$", text, re.M)
+    assert packages
+    blocks = re.split(r"^(?=[A-Za-z0-9])", text, flags=re.M)[1:]
+    assert all("--hash=sha256:" in block for block in blocks)
+    assert len(blocks) == len(packages)
+
+
+def test_every_python_install_requires_hashes() -> None:
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    assert "--require-hashes -r requirements-dev.txt" in makefile
+    for service in ("frontend", "worker"):
+        dockerfile = (REPO_ROOT / "services" / service / "Dockerfile").read_text()
+        assert "--require-hashes -r /tmp/requirements.txt" in dockerfile
+    tools_sh = (REPO_ROOT / "scripts" / "tools.sh").read_text()
+    assert tools_sh.count("--require-hashes") == 2
