@@ -89,7 +89,8 @@ def test_one_python_version_everywhere() -> None:
     for service in ("frontend", "worker"):
         dockerfile = (REPO_ROOT / "services" / service / "Dockerfile").read_text()
         image = re.search(r"^ARG PYTHON_IMAGE=python:(\d+\.\d+)\.\d+-slim-\w+$", dockerfile, re.M)
-        assert image is not None and image.group(1) == version, service
+        assert image is not None, service
+        assert image.group(1) == version, service
     assert f"{sys.version_info.major}.{sys.version_info.minor}" == version
 
 
@@ -120,3 +121,21 @@ def test_every_python_install_requires_hashes() -> None:
         assert "--require-hashes -r /tmp/requirements.txt" in dockerfile
     tools_sh = (REPO_ROOT / "scripts" / "tools.sh").read_text()
     assert tools_sh.count("--require-hashes") == 2
+
+
+def test_terragrunt_units_init_against_the_generated_root_lock_file(tmp_path: Path) -> None:
+    unit = REPO_ROOT / "live" / "dev" / "sqs"
+    env = {**os.environ, "TG_DOWNLOAD_DIR": str(tmp_path / "cache")}
+    result = subprocess.run(
+        ["terragrunt", "init", "-backend=false", "-no-color", "--log-level", "error"],
+        cwd=unit,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    (unit / ".terraform.lock.hcl").unlink(missing_ok=True)  # Terragrunt copies it back
+    assert result.returncode == 0, result.stdout + result.stderr
+    generated = list((tmp_path / "cache").rglob(".terraform.lock.hcl"))
+    assert [path.read_text() for path in generated] == [LOCK.read_text()]
