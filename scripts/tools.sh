@@ -83,7 +83,16 @@ sha256_of() {
 version_of() {
   case "$1" in
     actionlint) "$2" -version 2>/dev/null | head -n 1 ;;
-    checkov) "$2" --version 2>/dev/null | head -n 1 ;;
+    checkov)
+      # `checkov --version` imports all of checkov (10-40 s); a venv's metadata answers at once.
+      local python
+      python=$(dirname "$(readlink -f "$2" 2>/dev/null || echo "$2")")/python
+      if [ -x "$python" ]; then
+        "$python" -c 'import importlib.metadata as m; print(m.version("checkov"))' 2>/dev/null
+      else
+        "$2" --version 2>/dev/null | head -n 1
+      fi
+      ;;
     *) "$2" --version 2>/dev/null | head -n 1 | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n 1 ;;
   esac
 }
