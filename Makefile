@@ -33,16 +33,23 @@ venv: $(VENV)/.installed ## Create/update the project venv (.venv) from pinned r
 $(VENV)/.installed: requirements-dev.txt services/frontend/requirements.txt services/worker/requirements.txt \
     pyproject.toml services/frontend/pyproject.toml services/worker/pyproject.toml
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
-	@$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@$(PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
 	@$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps \
 	  -e . -e services/frontend -e services/worker
 	@touch $@
 
-tools: ## Build/find the pinned Terragrunt, Terraform/OpenTofu, AWS provider mirror, actionlint, checkov
+tools: ## Pinned Terragrunt, Terraform, AWS provider mirror, actionlint, checkov: PATH, else verified downloads, else offline builds
 	@bash scripts/tools.sh
 
-lock: ## Regenerate requirements-dev.txt from requirements-dev.in
+lock: ## Regenerate requirements-dev.txt and tools/requirements-checkov.txt (checkov with hashes)
 	@bash scripts/lock.sh
+
+.PHONY: providers-lock
+providers-lock: tools ## Online: rewrite .terraform.lock.hcl with hashicorp/aws hashes for every supported platform
+	@cd $$(mktemp -d) && printf 'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws", version = "%s" }\n  }\n}\n' \
+	  "$$(sed -n 's/^AWS_PROVIDER_VERSION=//p' $(CURDIR)/tools/versions.env)" >main.tf && \
+	  TF_CLI_CONFIG_FILE=/dev/null $(TG_TF_PATH) providers lock -platform=linux_amd64 -platform=linux_arm64 \
+	    -platform=darwin_amd64 -platform=darwin_arm64 && cp .terraform.lock.hcl $(CURDIR)/.terraform.lock.hcl
 
 # --- checks ---------------------------------------------------------------------
 # `make test` runs every check once, scheduled for 2 cores (devstack/testrun.py): the module

@@ -86,6 +86,15 @@ generate "provider" {
   EOF
 }
 
+# The repository's one provider lock file (hashes for every supported platform), written into
+# each unit's working directory so every init verifies hashicorp/aws against it.
+generate "provider_lock" {
+  path              = ".terraform.lock.hcl"
+  if_exists         = "overwrite"
+  disable_signature = true
+  contents          = file("${get_repo_root()}/.terraform.lock.hcl")
+}
+
 inputs = {
   tags = {
     Component = basename(get_terragrunt_dir())

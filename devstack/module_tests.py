@@ -13,7 +13,8 @@ For each target, in parallel (most of a run is the provider's client-side waits,
    tests/ (run blocks with `module { source = "./tests/..." }` do not inherit the target's
    provider): the aws provider with the emulator's credentials and an endpoint for every
    emulated service (stack.json). Test files therefore carry no provider block;
-4. `terraform init` (providers from the toolchain's local mirror) and `terraform test`.
+4. `terraform init -lockfile=readonly` against the committed .terraform.lock.hcl (providers
+   from the toolchain's local mirror) and `terraform test`.
 Each target's output is printed when it ends; the exit status is 1 when any target failed.
 Environment: TF_TEST_ARGS (extra `terraform test` arguments), TARGET_TIMEOUT_S (default 900),
 KEEP_WORKDIR=1 (keep the temp dirs and emulator logs).
@@ -39,6 +40,7 @@ from devstack.stackdef import EMULATOR, REGION, REPO_ROOT
 
 COMPOSITION = "tests/composition"
 _COPY_IGNORE = shutil.ignore_patterns(".terraform", "*.tfstate*", ".terraform.lock.hcl")
+PROVIDER_LOCK = REPO_ROOT / ".terraform.lock.hcl"
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ def run_target(target: str, work_root: Path, timeout: float) -> Outcome:
     if not target.startswith("modules/"):
         shutil.copytree(REPO_ROOT / target, work / target, ignore=_COPY_IGNORE)
     target_dir = work / target
+    # The committed provider lock: init verifies the provider against it, as in the units.
+    shutil.copy(PROVIDER_LOCK, target_dir / PROVIDER_LOCK.name)
     lines = [f"=== {target}"]
     passed = False
     server = emulator.start(emulator.free_port(), log_path=work / "moto.log")
@@ -122,7 +126,8 @@ def run_target(target: str, work_root: Path, timeout: float) -> Outcome:
             )
         env = _environment()
         test_args = shlex.split(os.environ.get("TF_TEST_ARGS", ""))
-        for argv in (["init", "-input=false", "-no-color"], ["test", "-no-color", *test_args]):
+        init = ["init", "-input=false", "-no-color", "-lockfile=readonly"]
+        for argv in (init, ["test", "-no-color", *test_args]):
             completed = terraform.call(target_dir, *argv, env=env, timeout=timeout)
             if argv[0] == "test" or completed.returncode != 0:
                 lines.append(completed.stdout + completed.stderr)

@@ -1,4 +1,4 @@
-"""The one Terraform runner: the toolchain's chosen binary (Terraform or OpenTofu)."""
+"""The one Terraform runner: the toolchain's pinned binary."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ class TerraformError(RuntimeError):
 
 
 def binary() -> str:
-    """TG_TF_PATH (set by the Makefile to the toolchain's choice), else terraform on PATH."""
+    """TG_TF_PATH (set by the Makefile to the pinned terraform), else terraform on PATH."""
     found = os.environ.get("TG_TF_PATH") or shutil.which("terraform")
     if not found:
         raise TerraformError("terraform not found: run `make tools` (the Makefile sets TG_TF_PATH)")
