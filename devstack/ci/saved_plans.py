@@ -88,6 +88,17 @@ def verify(env: str, bin_dir: Path, tree: str) -> dict:
     return manifest
 
 
+def filters(bin_dir: Path, exclude: Sequence[str], only: Sequence[str]) -> list[str]:
+    """Terragrunt --filter arguments selecting the units that have a saved plan."""
+    selected = []
+    for unit in plan_files(bin_dir):
+        name = unit.rsplit("/", 1)[-1]
+        if name in exclude or (only and name not in only):
+            continue
+        selected.append(f"--filter=./{unit}")
+    return selected
+
+
 def apply(command: Sequence[str]) -> int:
     """Run the apply command; a stale saved plan becomes one clear refusal line."""
     process = subprocess.Popen(  # noqa: S603 - the caller's own command
@@ -121,6 +132,10 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
         sub.add_argument("--repo", type=Path, default=Path.cwd())
     manifest.add_argument("--head", required=True, help="the commit planned")
     manifest.add_argument("--base", required=True, help="the base it was planned against")
+    units = commands.add_parser("filters", help="--filter arguments for the planned units")
+    units.add_argument("--bin", type=Path, required=True)
+    units.add_argument("--exclude", action="append", default=[], help="unit name to leave out")
+    units.add_argument("--only", action="append", default=[], help="unit name to keep")
     run = commands.add_parser("apply", help="run an apply command, explaining a stale plan")
     run.add_argument("apply_command", nargs=argparse.REMAINDER)
     return parser.parse_args(argv)
@@ -134,6 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("apply needs a command after --", file=sys.stderr)
             return 2
         return apply(command)
+    if args.command == "filters":
+        print(" ".join(filters(args.bin, args.exclude, args.only)))
+        return 0
     tree = current_tree(args.repo)
     if args.command == "manifest":
         manifest = write_manifest(args.env, args.bin, args.head, args.base, tree)
