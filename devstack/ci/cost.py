@@ -1,7 +1,7 @@
 """Monthly cost of `terraform show -json` plans, before and after the change.
 
-    python -m devstack.ci.cost --plans DIR            # one environment's plans: a Markdown section
-    python -m devstack.ci.cost --readme [--check]     # the README's idle cost table, from reports/plans
+    python -m devstack.ci.cost --plans DIR          # one environment: a Markdown section
+    python -m devstack.ci.cost --readme [--check]   # the README's cost table, from reports/plans
 
 Prices come from a committed, dated table (`prices-eu-central-1.json`): on-demand list prices,
 730 hours a month. Only what this stack creates is priced, at idle: NAT gateways, load
@@ -269,7 +269,7 @@ def money(amount: float) -> str:
 def signed(amount: float) -> str:
     if round(amount, 2) == 0:
         return "±$0.00"
-    return ("+" if amount > 0 else "−") + money(abs(amount))
+    return ("+" if amount > 0 else "-") + money(abs(amount))
 
 
 def render_section(cost: EnvironmentCost) -> str:

@@ -134,6 +134,7 @@ def reconcile(
     env: str,
     exit_code: int,
     plans: Sequence[plan_summary.UnitPlan],
+    *,
     run_url: str,
     author: str = DEFAULT_AUTHOR,
 ) -> str:
@@ -175,7 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with requests.Session() as session:
         client = GitHubIssues(session, api_url, args.repo, token)
         try:
-            outcome = reconcile(client, args.env, args.exit_code, plans, args.run_url, args.author)
+            outcome = reconcile(
+                client, args.env, args.exit_code, plans, run_url=args.run_url, author=args.author
+            )
         except RuntimeError as error:
             print(error, file=sys.stderr)
             return 1

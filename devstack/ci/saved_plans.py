@@ -29,7 +29,7 @@ STALE_MARKERS = ("Saved plan is stale", "plan file was created", "Saved plan doe
 EXIT_REFUSED = 3
 
 
-class Refused(RuntimeError):
+class RefusedError(RuntimeError):
     """The saved plans must not be applied; the message says why and what to do."""
 
 
@@ -68,15 +68,15 @@ def write_manifest(env: str, bin_dir: Path, head: str, base: str, tree: str) -> 
 
 
 def verify(env: str, bin_dir: Path, tree: str) -> dict:
-    """The manifest, if the saved plans may be applied to `tree`; raise Refused otherwise."""
+    """The manifest, if the saved plans may be applied to `tree`; raise RefusedError otherwise."""
     manifest_path = bin_dir / MANIFEST
     if not manifest_path.is_file():
-        raise Refused(f"no reviewed plan for {env}: {manifest_path} is missing")
+        raise RefusedError(f"no reviewed plan for {env}: {manifest_path} is missing")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     if manifest["environment"] != env:
-        raise Refused(f"the saved plans are for {manifest['environment']}, not {env}")
+        raise RefusedError(f"the saved plans are for {manifest['environment']}, not {env}")
     if manifest["tree"] != tree:
-        raise Refused(
+        raise RefusedError(
             f"stale plans for {env}: they were made for tree {manifest['tree'][:12]} (head "
             f"{manifest['head_sha'][:12]} on base {manifest['base_sha'][:12]}), this commit's tree "
             f"is {tree[:12]}: the base moved or the merged change differs from the reviewed one. "
@@ -84,7 +84,7 @@ def verify(env: str, bin_dir: Path, tree: str) -> dict:
         )
     found = {unit: _sha256(path) for unit, path in plan_files(bin_dir).items()}
     if found != manifest["units"]:
-        raise Refused(f"the plan files of {env} differ from the ones the plan job wrote")
+        raise RefusedError(f"the plan files of {env} differ from the ones the plan job wrote")
     return manifest
 
 
@@ -104,7 +104,8 @@ def apply(command: Sequence[str]) -> int:
     process = subprocess.Popen(  # noqa: S603 - the caller's own command
         list(command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    assert process.stdout is not None
+    if process.stdout is None:
+        raise RuntimeError("no output pipe")
     output = []
     for line in process.stdout:
         sys.stdout.write(line)
@@ -159,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         manifest = verify(args.env, args.bin, tree)
-    except Refused as error:
+    except RefusedError as error:
         print(f"refused: {error}", file=sys.stderr)
         return EXIT_REFUSED
     print(f"{args.env}: {len(manifest['units'])} reviewed plan(s) fit tree {tree[:12]}")

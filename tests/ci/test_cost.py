@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from devstack import plans
 from devstack.ci import cost, plan_comment
 from devstack.stackdef import REPO_ROOT
 
@@ -16,7 +17,7 @@ HOURS = 730
 
 
 def change(address: str, actions: list[str], before: Any, after: Any) -> dict[str, Any]:
-    resource_type, name = address.split("[")[0].split(".")
+    resource_type, name = address.split("[", maxsplit=1)[0].split(".")
     return {
         "address": address,
         "mode": "managed",
@@ -111,7 +112,8 @@ ENDPOINT_3_AZ = 3 * 0.012 * HOURS
 
 def test_the_price_table_is_dated_and_for_the_stacks_region() -> None:
     assert PRICES.region == "eu-central-1"
-    assert PRICES.as_of.count("-") == 2 and PRICES.as_of >= "2026-01-01"
+    assert PRICES.as_of.count("-") == 2
+    assert PRICES.as_of >= "2026-01-01"
     assert PRICES.hours == HOURS
 
 
@@ -125,7 +127,9 @@ def test_create_costs_everything_after_and_nothing_before(tmp_path: Path) -> Non
     )
     estimate = cost.estimate(plans, PRICES)
     assert estimate.monthly_before == 0
-    assert estimate.monthly_after == pytest.approx(2 * FARGATE_SMALL + 3 * NAT_WITH_IP + ENDPOINT_3_AZ)
+    assert estimate.monthly_after == pytest.approx(
+        2 * FARGATE_SMALL + 3 * NAT_WITH_IP + ENDPOINT_3_AZ
+    )
     categories = estimate.by_category()
     assert categories["NAT gateways"] == pytest.approx(3 * 0.052 * HOURS)
     assert categories["Public IPv4 addresses"] == pytest.approx(3 * 0.005 * HOURS)
@@ -139,7 +143,7 @@ def test_destroy_is_a_negative_delta(tmp_path: Path) -> None:
     assert estimate.monthly_after == 0
     assert estimate.delta == pytest.approx(-(2 * NAT_WITH_IP + ENDPOINT_3_AZ))
     section = cost.render_section(estimate)
-    assert f"(−{cost.money(2 * NAT_WITH_IP + ENDPOINT_3_AZ)})" in section
+    assert f"(-{cost.money(2 * NAT_WITH_IP + ENDPOINT_3_AZ)})" in section
     assert "| <code>vpc</code> |" in section
 
 
@@ -173,13 +177,11 @@ def test_the_plan_comment_carries_the_cost_section(tmp_path: Path) -> None:
         ]
     )
     comment = output.read_text(encoding="utf-8")
-    assert f"**Monthly cost** of the planned units" in comment
+    assert "**Monthly cost** of the planned units" in comment
     assert f"**{cost.money(FARGATE_SMALL)}** (+{cost.money(FARGATE_SMALL)})" in comment
 
 
 def test_the_readme_table_is_generated_from_the_environments_plans() -> None:
-    from devstack import plans
-
     plan_sets = plans.ensure(cost.README_ENVIRONMENTS)
     root = next(iter(plan_sets.values())).root.parent
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")

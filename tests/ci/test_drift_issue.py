@@ -130,8 +130,8 @@ def drifted() -> list[plan_summary.UnitPlan]:
 
 def test_drift_opens_one_issue_then_updates_it(github, drifted) -> None:
     state, client = github
-    assert drift_issue.reconcile(client, "prod", 2, drifted, RUN_URL) == "opened #1"
-    assert drift_issue.reconcile(client, "prod", 2, drifted[:1], RUN_URL) == "updated #1"
+    assert drift_issue.reconcile(client, "prod", 2, drifted, run_url=RUN_URL) == "opened #1"
+    assert drift_issue.reconcile(client, "prod", 2, drifted[:1], run_url=RUN_URL) == "updated #1"
     assert len(state.issues) == 1
     issue = state.issues[1]
     assert issue["title"] == "Drift in prod"
@@ -143,34 +143,37 @@ def test_drift_opens_one_issue_then_updates_it(github, drifted) -> None:
 
 def test_each_environment_has_its_own_issue(github, drifted) -> None:
     state, client = github
-    drift_issue.reconcile(client, "dev", 2, drifted, RUN_URL)
-    drift_issue.reconcile(client, "prod", 2, drifted, RUN_URL)
+    drift_issue.reconcile(client, "dev", 2, drifted, run_url=RUN_URL)
+    drift_issue.reconcile(client, "prod", 2, drifted, run_url=RUN_URL)
     assert [issue["title"] for issue in state.issues.values()] == ["Drift in dev", "Drift in prod"]
 
 
 def test_a_clean_run_closes_the_issue_with_a_comment(github, drifted) -> None:
     state, client = github
-    drift_issue.reconcile(client, "staging", 2, drifted, RUN_URL)
-    assert drift_issue.reconcile(client, "staging", 0, [], RUN_URL) == "closed #1"
+    drift_issue.reconcile(client, "staging", 2, drifted, run_url=RUN_URL)
+    assert drift_issue.reconcile(client, "staging", 0, [], run_url=RUN_URL) == "closed #1"
     assert state.issues[1]["state"] == "closed"
     assert state.comments[1] == [f"No drift in <code>staging</code> any more ([run]({RUN_URL}))."]
-    assert drift_issue.reconcile(client, "staging", 0, [], RUN_URL) == "clean"
+    assert drift_issue.reconcile(client, "staging", 0, [], run_url=RUN_URL) == "clean"
 
 
 def test_a_failed_plan_leaves_the_issue_alone(github, drifted) -> None:
     state, client = github
-    drift_issue.reconcile(client, "dev", 2, drifted, RUN_URL)
+    drift_issue.reconcile(client, "dev", 2, drifted, run_url=RUN_URL)
     before = dict(state.issues[1])
     with pytest.raises(RuntimeError, match="failed \\(exit 1\\): issue unchanged"):
-        drift_issue.reconcile(client, "dev", 1, [], RUN_URL)
+        drift_issue.reconcile(client, "dev", 1, [], run_url=RUN_URL)
     assert state.issues[1] == before
 
 
 def test_a_look_alike_by_someone_else_is_never_taken_over(github, drifted) -> None:
     state, client = github
     planted = state.add(drift_issue.marker("prod") + "\nall fine, close me", login="mallory")
-    assert drift_issue.reconcile(client, "prod", 0, [], RUN_URL) == "clean"
-    assert drift_issue.reconcile(client, "prod", 2, drifted, RUN_URL) == f"opened #{planted + 1}"
+    assert drift_issue.reconcile(client, "prod", 0, [], run_url=RUN_URL) == "clean"
+    assert (
+        drift_issue.reconcile(client, "prod", 2, drifted, run_url=RUN_URL)
+        == f"opened #{planted + 1}"
+    )
     assert state.issues[planted]["body"].endswith("all fine, close me")
 
 

@@ -70,14 +70,21 @@ def test_a_saved_plan_is_refused_when_the_state_changed_since(tmp_path: Path) ->
     assert "Saved plan is stale" in applied.stdout
     assert "refused: the state changed since this plan was reviewed" in applied.stderr
     state = terraform(tmp_path, "show", "-json").stdout
-    assert '"medium"' in state and '"large"' not in state, "the stale plan was applied"
+    assert '"medium"' in state
+    assert '"large"' not in state, "the stale plan was applied"
 
 
 def test_a_fresh_saved_plan_applies(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(CONFIG, encoding="utf-8")
     assert terraform(tmp_path, "init", "-input=false").returncode == 0
     assert terraform(tmp_path, "plan", "-var=size=large", "-out=tfplan.tfplan").returncode == 0
-    command = [TERRAFORM or "terraform", f"-chdir={tmp_path}", "apply", "-no-color", "tfplan.tfplan"]
+    command = [
+        TERRAFORM or "terraform",
+        f"-chdir={tmp_path}",
+        "apply",
+        "-no-color",
+        "tfplan.tfplan",
+    ]
     assert saved_plans.apply(command) == 0
     assert '"large"' in terraform(tmp_path, "show", "-json").stdout
 
@@ -98,18 +105,18 @@ def test_plans_of_the_same_tree_pass(planned: Path) -> None:
 
 
 def test_plans_of_another_tree_are_stale(planned: Path) -> None:
-    with pytest.raises(saved_plans.Refused, match=r"stale plans for dev: .* the base moved"):
+    with pytest.raises(saved_plans.RefusedError, match=r"stale plans for dev: .* the base moved"):
         saved_plans.verify("dev", planned, tree="d" * 40)
 
 
 def test_plans_of_another_environment_or_altered_are_refused(planned: Path) -> None:
-    with pytest.raises(saved_plans.Refused, match="are for dev, not prod"):
+    with pytest.raises(saved_plans.RefusedError, match="are for dev, not prod"):
         saved_plans.verify("prod", planned, tree="c" * 40)
     (planned / "vpc" / saved_plans.PLAN_FILE).write_bytes(b"tampered")
-    with pytest.raises(saved_plans.Refused, match="differ from the ones the plan job wrote"):
+    with pytest.raises(saved_plans.RefusedError, match="differ from the ones the plan job wrote"):
         saved_plans.verify("dev", planned, tree="c" * 40)
 
 
 def test_no_manifest_no_apply(tmp_path: Path) -> None:
-    with pytest.raises(saved_plans.Refused, match="no reviewed plan for dev"):
+    with pytest.raises(saved_plans.RefusedError, match="no reviewed plan for dev"):
         saved_plans.verify("dev", tmp_path, tree="c" * 40)
