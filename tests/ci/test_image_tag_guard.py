@@ -26,7 +26,7 @@ def plan_without_tags(environment: str) -> str:
             "TG_DOWNLOAD_DIR": cache,
             "AWS_EMULATOR_ENDPOINT": "http://127.0.0.1:9",
             "AWS_ACCESS_KEY_ID": "test",
-            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",  # pragma: allowlist secret
             "TG_NON_INTERACTIVE": "true",
         }
         result = tg.run(
