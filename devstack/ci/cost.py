@@ -103,6 +103,29 @@ def _interface_endpoint(values: Values, prices: Prices) -> float:
     return prices.per_month("interface_endpoint_per_az", max(_count(values.get("subnet_ids")), 1))
 
 
+def _configuration_of(plan: Mapping[str, Any], address: str) -> Mapping[str, Any]:
+    resources = ((plan.get("configuration") or {}).get("root_module") or {}).get("resources", [])
+    for resource in resources:
+        if resource.get("address") == address:
+            return resource.get("expressions") or {}
+    return {}
+
+
+def _referenced_count(plan: Mapping[str, Any], address: str, attribute: str, side: str) -> int:
+    """Instances of the resource an attribute references (`aws_subnet.private[*].id`): the
+    length of a list whose elements are unknown until apply (new subnets)."""
+    expression = _configuration_of(plan, address.split("[", maxsplit=1)[0]).get(attribute) or {}
+    for reference in expression.get("references", []):
+        if reference.count(".") == 1 and not reference.startswith(("var.", "local.", "data.")):
+            return sum(
+                1
+                for entry in plan.get("resource_changes") or []
+                if entry["address"].split("[", maxsplit=1)[0] == reference
+                and entry["change"].get(side) is not None
+            )
+    return 0
+
+
 def _cluster(values: Values, prices: Prices) -> float:
     settings = values.get("setting") or []
     enabled = any(
@@ -166,13 +189,10 @@ CATEGORIES = (
 
 def _task_definition_of(service: str, plan: Mapping[str, Any]) -> str | None:
     """The task definition address a service's configuration references."""
-    resources = ((plan.get("configuration") or {}).get("root_module") or {}).get("resources", [])
-    for resource in resources:
-        if resource.get("address") == service:
-            expression = (resource.get("expressions") or {}).get("task_definition") or {}
-            for reference in expression.get("references", []):
-                if reference.startswith("aws_ecs_task_definition.") and reference.count(".") == 1:
-                    return reference
+    expression = _configuration_of(plan, service).get("task_definition") or {}
+    for reference in expression.get("references", []):
+        if reference.startswith("aws_ecs_task_definition.") and reference.count(".") == 1:
+            return reference
     return None
 
 
@@ -192,6 +212,12 @@ def line_items(plan: Mapping[str, Any], side: str, prices: Prices) -> list[LineI
             task_values = state.get(task, ("", None))[1] if task else None
             monthly = _fargate(values, task_values, prices)
             items.append(LineItem(address, "Fargate tasks", monthly))
+        elif resource_type == "aws_vpc_endpoint" and not isinstance(values.get("subnet_ids"), list):
+            azs = _referenced_count(plan, address, "subnet_ids", side)
+            known = {**values, "subnet_ids": [None] * azs}
+            items.append(
+                LineItem(address, "Interface endpoints", _interface_endpoint(known, prices))
+            )
         elif resource_type == "aws_lb":
             for category, monthly in _load_balancer(values, prices):
                 items.append(LineItem(address, category, monthly))

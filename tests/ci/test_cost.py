@@ -188,3 +188,30 @@ def test_the_readme_table_is_generated_from_the_environments_plans() -> None:
     assert cost.readme_block(readme) == cost.readme_table(cost.readme_costs(root)), (
         "regenerate with `make cost-readme`"
     )
+
+
+def test_new_interface_endpoints_count_the_subnets_they_reference(tmp_path: Path) -> None:
+    # Planned from scratch, subnet_ids is unknown: its length is the number of subnets the
+    # configuration references (aws_subnet.private[*].id).
+    subnets = [change(f"aws_subnet.private[{i}]", ["create"], None, {}) for i in range(3)]
+    endpoint = change(
+        'aws_vpc_endpoint.interface["logs"]', ["create"], None, {"vpc_endpoint_type": "Interface"}
+    )
+    plan = {
+        "format_version": "1.2",
+        "resource_changes": [*subnets, endpoint],
+        "configuration": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": "aws_vpc_endpoint.interface",
+                        "expressions": {
+                            "subnet_ids": {"references": ["aws_subnet.private", "aws_subnet"]}
+                        },
+                    }
+                ]
+            }
+        },
+    }
+    estimate = cost.estimate(write_plans(tmp_path, {"vpc": plan}), PRICES)
+    assert estimate.monthly_after == pytest.approx(ENDPOINT_3_AZ)
