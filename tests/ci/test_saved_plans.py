@@ -120,3 +120,62 @@ def test_plans_of_another_environment_or_altered_are_refused(planned: Path) -> N
 def test_no_manifest_no_apply(tmp_path: Path) -> None:
     with pytest.raises(saved_plans.RefusedError, match="no reviewed plan for dev"):
         saved_plans.verify("dev", tmp_path, tree="c" * 40)
+
+
+def test_terragrunt_applies_exactly_the_saved_plans_of_the_filtered_units(tmp_path: Path) -> None:
+    """The command shape of apply.yml: `run --all --filter=./<unit> --out-dir DIR -- apply`."""
+    terragrunt = shutil.which("terragrunt")
+    assert terragrunt, "terragrunt is not on PATH (make tools)"
+    for unit in ("ecr", "ecs"):
+        (tmp_path / "live" / unit).mkdir(parents=True)
+        (tmp_path / "live" / unit / "terragrunt.hcl").write_text("", encoding="utf-8")
+        (tmp_path / "live" / unit / "main.tf").write_text(
+            'resource "terraform_data" "x" {\n  input = "reviewed"\n}\n', encoding="utf-8"
+        )
+    plans = tmp_path / "plans"
+    env = {**os.environ, "TG_NO_COLOR": "true", "TG_NON_INTERACTIVE": "true"}
+    base = [terragrunt, "run", "--all", "--non-interactive"]
+    planned = subprocess.run(
+        [*base, f"--out-dir={plans}", "--", "plan", "-input=false"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert planned.returncode == 0, planned.stderr[-2000:]
+    saved_plans.write_manifest("dev", plans, head="a" * 40, base="b" * 40, tree="c" * 40)
+    assert set(saved_plans.verify("dev", plans, tree="c" * 40)["units"]) == {"live/ecr", "live/ecs"}
+    # The configuration moves on after the review: the deploy must still apply the reviewed plan.
+    for unit in ("ecr", "ecs"):
+        main = tmp_path / "live" / unit / "main.tf"
+        main.write_text(main.read_text().replace("reviewed", "unreviewed"), encoding="utf-8")
+
+    filters = saved_plans.filters(plans, exclude=["ecs"], only=[])
+    assert filters == ["--filter=./live/ecr"]
+    applied = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "devstack.ci.saved_plans",
+            "apply",
+            "--",
+            *base,
+            *filters,
+            f"--out-dir={plans}",
+            "--",
+            "apply",
+            "-input=false",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert applied.returncode == 0, applied.stdout[-2000:] + applied.stderr[-2000:]
+    states = {p.relative_to(tmp_path).parts[1]: p for p in tmp_path.rglob("terraform.tfstate")}
+    assert set(states) == {"ecr"}, "only the filtered unit is applied"
+    assert '"value": "reviewed"' in states["ecr"].read_text()
