@@ -127,6 +127,7 @@ def test_affected_plan_with_no_changes_plans_nothing_and_says_so(
     env = {
         **os.environ,
         **emulator_lib.terragrunt_env(emulator.endpoint),
+        **plans.IMAGE_TAGS,
         "TG_DOWNLOAD_DIR": str(tmp_path / "cache"),
     }
     plan = subprocess.run(
