@@ -165,7 +165,7 @@ def test_affected_plan_with_no_changes_plans_nothing_and_says_so(
 )
 def test_plan_script_refuses_bad_arguments(argv: list[str], message: str, tmp_path: Path) -> None:
     result = subprocess.run(
-        [str(REPO_ROOT / "ci" / "plan-environment.sh"), *argv],
+        [str(plans.PLAN_SCRIPT), *argv],
         cwd=tmp_path,
         capture_output=True,
         text=True,
