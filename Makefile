@@ -185,6 +185,13 @@ test-ci: venv tools ## CI/CD: renderer, upsert, workflow and pipeline tests (act
 ci-fixtures: venv tools ## Regenerate tests/ci/fixtures: real Terraform plans and checkov results
 	@python -m devstack.ci.plan_fixtures
 
+.PHONY: check-mocks cost-readme
+check-mocks: venv ## Every dependency's mock_outputs are outputs of its module, with matching types
+	@python -m devstack.check_mocks
+
+cost-readme: plans ## Regenerate README.md's monthly cost table from the plans of dev, staging, prod
+	@python -m devstack.ci.cost --readme
+
 # --- clean-up ---------------------------------------------------------------------
 .PHONY: clean
 clean: ## Remove the venv and local caches (not the per-user tool cache)

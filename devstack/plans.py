@@ -42,6 +42,12 @@ PLAN_TIMEOUT_S = 900
 INPUTS = ("live", "modules", "terragrunt.hcl", "stack.json", "tools/versions.env", PLAN_SCRIPT)
 # Terragrunt's and Terraform's own caches and outputs inside the inputs.
 _NOT_INPUTS = {".terragrunt-cache", ".terraform", ".terraform.lock.hcl"}
+# dev, staging and prod refuse to plan without explicit image tags (live/_common/ecs.hcl); CI
+# passes the base commit's SHA, these plans a fixed SHA-like stand-in.
+IMAGE_TAGS = {
+    "FRONTEND_IMAGE_TAG": "0123456789abcdef0123456789abcdef01234567",
+    "WORKER_IMAGE_TAG": "0123456789abcdef0123456789abcdef01234567",
+}
 # Two environments at a time: each is a CPU-bound `run --all` of its own.
 PARALLEL_ENVIRONMENTS = 2
 
@@ -115,6 +121,7 @@ def plan(environment: str, out: Path = DEFAULT_OUT) -> PlanSet:
         env = {
             **os.environ,
             **emulator.terragrunt_env(server.endpoint),
+            **IMAGE_TAGS,
             # Module copies carry this emulator's backend settings: keep them out of the tree.
             "TG_DOWNLOAD_DIR": cache,
             "PLAN_ARGS": "-lock=false",

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from devstack.ci import plan_summary, policy_results
+from devstack.ci import cost, plan_summary, policy_results
 from devstack.ci.markdown import code, escape
 from devstack.ci.plan_summary import UnitPlan
 from devstack.ci.policy_results import PolicyCheck
@@ -252,11 +252,13 @@ def render(
     artifact_url: str,
     plan_succeeded: bool = True,
     limit: int = DEFAULT_LIMIT,
+    cost_section: str | None = None,
 ) -> str:
     """The comment for `env`, never longer than `limit` characters.
 
     `checks` is None when checkov did not run; `plan_succeeded` is False when the plan of
-    some unit failed (the comment then says so instead of looking complete).
+    some unit failed (the comment then says so instead of looking complete). `cost_section`
+    (devstack.ci.cost.render_section) goes below the totals.
     """
     if not _SHA_PATTERN.match(commit):
         raise ValueError(f"invalid commit {commit!r}")
@@ -290,6 +292,8 @@ def render(
             "",
         ]
     )
+    if cost_section:
+        body += "\n" + cost_section
     if not all_plans:
         body += "\nNo units are affected by this change in this environment.\n"
 
@@ -356,6 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         artifact_url=args.artifact_url,
         plan_succeeded=args.plan_outcome == "success",
         limit=args.limit,
+        cost_section=cost.render_section(cost.estimate(args.plans)) if plans else None,
     )
     args.output.write_text(comment, encoding="utf-8")
     print(f"{args.output}: {len(comment)} characters, {len(plans)} unit plan(s)")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devstack import checkov, terraform
-from devstack.ci import plan_comment, plan_summary, policy_results
+from devstack.ci import cost, plan_comment, plan_summary, policy_results
 from devstack.stackdef import REPO_ROOT
 
 FIXTURES = REPO_ROOT / "tests" / "ci" / "fixtures"
@@ -199,6 +199,7 @@ def example_comment() -> str:
         policy_results.parse((FIXTURES / "checkov-dev.json").read_text(encoding="utf-8")),
         commit=EXAMPLE_COMMIT,
         artifact_url=EXAMPLE_ARTIFACT_URL,
+        cost_section=cost.render_section(cost.estimate(FIXTURES / "plans" / "dev")),
     )
 
 

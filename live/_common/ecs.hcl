@@ -1,12 +1,22 @@
 # The ecs component (cluster, frontend-service and queue-worker-service, the token parameter),
 # included by live/<env>/ecs/terragrunt.hcl. Settings: env.hcl `ecs`. Image tags come from the
-# environment (CI sets the commit SHA), never from committed files.
+# environment (CI sets the commit SHA), never from committed files; only live/local defaults to
+# `latest`.
 locals {
   context = read_terragrunt_config("${get_repo_root()}/live/_common/context.hcl").locals
   arn     = "${local.context.region}:${local.context.account_id}"
   # Mock outputs for plans and validation of a fresh environment, before the units it
   # depends on have state.
   mock_commands = ["init", "validate", "plan"]
+
+  # No `latest` outside local: CI pushes only immutable commit-SHA tags, so a plan or apply of
+  # dev, staging or prod must name the images. get_env without a default fails with
+  # "Required environment variable FRONTEND_IMAGE_TAG - not found". Validation and other
+  # commands that deploy nothing keep working without them.
+  deploys            = contains(["plan", "apply"], get_terraform_command())
+  require_image_tags = local.context.environment != "local" && local.deploys
+  frontend_image_tag = local.require_image_tags ? get_env("FRONTEND_IMAGE_TAG") : get_env("FRONTEND_IMAGE_TAG", "latest")
+  worker_image_tag   = local.require_image_tags ? get_env("WORKER_IMAGE_TAG") : get_env("WORKER_IMAGE_TAG", "latest")
 }
 
 terraform {
@@ -81,6 +91,6 @@ inputs = merge(local.context.env.ecs, {
 
   frontend_image_repository = dependency.ecr.outputs.repository_urls["frontend-service"]
   worker_image_repository   = dependency.ecr.outputs.repository_urls["sqs-puller-service"]
-  frontend_image_tag        = get_env("FRONTEND_IMAGE_TAG", "latest")
-  worker_image_tag          = get_env("WORKER_IMAGE_TAG", "latest")
+  frontend_image_tag        = local.frontend_image_tag
+  worker_image_tag          = local.worker_image_tag
 })

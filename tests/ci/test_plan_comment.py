@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from devstack.ci import plan_comment, plan_summary, policy_results
+from devstack.ci import cost, plan_comment, plan_summary, policy_results
 from devstack.ci.plan_summary import ResourceChange, UnitPlan
 from devstack.ci.policy_results import PolicyCheck
 
@@ -245,7 +245,10 @@ def test_cli_writes_the_comment(tmp_path: Path) -> None:
         ]
     )
     assert code == 0
-    assert output.read_text() == fixture_comment()
+    # The CLI adds the cost estimate of the same plans (devstack.ci.cost, tests/ci/test_cost.py).
+    assert output.read_text() == fixture_comment(
+        cost_section=cost.render_section(cost.estimate(PLANS))
+    )
 
 
 @pytest.mark.parametrize("report", ["missing", "empty"])

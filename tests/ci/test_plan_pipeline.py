@@ -127,6 +127,7 @@ def test_affected_plan_with_no_changes_plans_nothing_and_says_so(
     env = {
         **os.environ,
         **emulator_lib.terragrunt_env(emulator.endpoint),
+        **plans.IMAGE_TAGS,
         "TG_DOWNLOAD_DIR": str(tmp_path / "cache"),
     }
     plan = subprocess.run(
@@ -164,7 +165,7 @@ def test_affected_plan_with_no_changes_plans_nothing_and_says_so(
 )
 def test_plan_script_refuses_bad_arguments(argv: list[str], message: str, tmp_path: Path) -> None:
     result = subprocess.run(
-        [str(REPO_ROOT / "ci" / "plan-environment.sh"), *argv],
+        [str(plans.PLAN_SCRIPT), *argv],
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -8,6 +8,7 @@ order and the image-tag hand-over to the live units.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,13 @@ def workflow(name: str) -> dict[str, Any]:
 
 
 def test_the_expected_workflows_exist() -> None:
-    assert {path.name for path in WORKFLOWS} == {"ci.yml", "plan.yml", "deploy.yml", "apply.yml"}
+    assert {path.name for path in WORKFLOWS} == {
+        "ci.yml",
+        "plan.yml",
+        "deploy.yml",
+        "apply.yml",
+        "drift.yml",
+    }
 
 
 @pytest.mark.parametrize("path", WORKFLOWS + ACTIONS, ids=lambda p: p.parent.name + "/" + p.name)
@@ -93,28 +100,27 @@ def test_write_permissions_only_where_needed() -> None:
         for name, job in load(path)["jobs"].items():
             writes = {scope for scope, level in job["permissions"].items() if level == "write"}
             expected = {
-                ("plan.yml", "plan"): {"id-token", "pull-requests"},
+                ("plan.yml", "plan"): {"id-token", "pull-requests", "security-events"},
                 ("apply.yml", "apply"): {"id-token"},
                 ("deploy.yml", "dev"): {"id-token"},
                 ("deploy.yml", "staging"): {"id-token"},
                 ("deploy.yml", "prod"): {"id-token"},
+                ("drift.yml", "drift"): {"id-token", "issues"},
             }.get((path.name, name), set())
             assert writes == expected, f"{path.name}:{name} writes {writes}"
 
 
-def test_ci_runs_make_test_on_pull_requests_and_pushes() -> None:
+def test_ci_runs_make_test_on_pull_requests_merge_groups_and_pushes() -> None:
     ci = workflow("ci.yml")
-    assert {"pull_request", "push"} <= set(triggers(ci))
+    assert {"pull_request", "merge_group", "push"} <= set(triggers(ci))
     runs = [step.get("run") for step in steps_of(ci)]
     assert "make test" in runs
 
 
-def test_plan_covers_every_environment_from_pull_requests_only() -> None:
+def test_plan_covers_every_environment_from_pull_requests_and_merge_groups() -> None:
     plan = workflow("plan.yml")
     on = triggers(plan)
-    assert set(on) == {"pull_request"}
-    for path in ("live/**", "modules/**", "policies/**", "terragrunt.hcl"):
-        assert path in on["pull_request"]["paths"]
+    assert set(on) == {"pull_request", "merge_group"}
     job = plan["jobs"]["plan"]
     environments = [entry["environment"] for entry in job["strategy"]["matrix"]["include"]]
     assert environments == ["dev", "staging", "prod"]
@@ -154,31 +160,32 @@ def test_each_apply_is_guarded_by_its_environment_and_never_cancelled() -> None:
         "group": "deploy-${{ inputs.environment }}",
         "cancel-in-progress": False,
     }
-    assert job["env"]["FRONTEND_IMAGE_TAG"] == "${{ github.sha }}"
-    assert job["env"]["WORKER_IMAGE_TAG"] == "${{ github.sha }}"
 
 
-def test_live_units_read_the_image_tags_the_deploy_sets() -> None:
-    apply_env = set(workflow("apply.yml")["jobs"]["apply"]["env"])
+def test_live_units_read_the_image_tags_every_plan_and_apply_sets() -> None:
     read = set()
     for path in (REPO_ROOT / "live").rglob("*.hcl"):
         read |= set(re.findall(r'get_env\(\s*"([A-Z_]*IMAGE_TAG)"', path.read_text()))
     assert read == {"FRONTEND_IMAGE_TAG", "WORKER_IMAGE_TAG"}, f"live/ reads {read}"
-    assert read <= apply_env, f"live/ reads {read - apply_env}, which the deploy never sets"
-    plan_env = workflow("plan.yml")["jobs"]["plan"]["env"]
-    assert {name: plan_env[name] for name in read} == dict.fromkeys(
-        read, "${{ github.event.pull_request.base.sha }}"
-    ), "plans use the tags main deployed, so they show no image swap"
+    script = (REPO_ROOT / "scripts" / "image-tags.sh").read_text()
+    for name in read:
+        assert f"export {name}=$(git rev-parse HEAD:services/" in script
+    # Every step that runs Terragrunt on an environment first sets the content tags.
+    for name in ("plan.yml", "apply.yml", "drift.yml"):
+        for step in steps_of(workflow(name)):
+            run = step.get("run", "")
+            if "terragrunt run" in run or "plan-environment.sh" in run:
+                assert 'eval "$(scripts/image-tags.sh)"' in run, f"{name}: {step['name']}"
 
 
 def test_deploy_pushes_to_the_repositories_the_ecr_units_create() -> None:
     apply = (GITHUB / "workflows" / "apply.yml").read_text()
-    assert "for repository in frontend-service sqs-puller-service; do" in apply
+    assert '"frontend-service:$FRONTEND_IMAGE_TAG" "sqs-puller-service:$WORKER_IMAGE_TAG"' in apply
     for env in ("dev", "staging", "prod"):
         assert (REPO_ROOT / "live" / env / "ecr" / "terragrunt.hcl").is_file()
         assert (REPO_ROOT / "live" / env / "github-oidc" / "terragrunt.hcl").is_file()
-    assert "working-directory: live/${{ inputs.environment }}/ecr" in apply
-    assert "--filter '!./github-oidc'" in apply
+    assert "--only ecr" in apply
+    assert "--exclude ecr --exclude github-oidc" in apply
 
 
 def test_setup_tools_takes_every_version_from_versions_env() -> None:
@@ -192,3 +199,130 @@ def test_setup_tools_takes_every_version_from_versions_env() -> None:
         assert version not in action, f"{version} is hard-coded; read tools/versions.env"
     assert "tools/versions.env" in action
     assert "terraform_version: ${{ steps.versions.outputs.TERRAFORM_VERSION }}" in action
+
+
+def test_required_checks_never_wait_on_a_path_filter() -> None:
+    for path in WORKFLOWS:
+        for event, settings in triggers(load(path)).items():
+            if isinstance(settings, dict):
+                assert "paths" not in settings, f"{path.name}: {event} has a path filter"
+    # The one plan check to require: it runs always and passes when the plans were skipped.
+    result = workflow("plan.yml")["jobs"]["result"]
+    assert result["name"] == "plan result"
+    assert result["if"] == "always()"
+    assert set(result["needs"]) == {"changes", "plan"}
+    assert '[ "$PLAN" = skipped ]' in result["steps"][0]["run"]
+    plan = workflow("plan.yml")["jobs"]["plan"]
+    assert "needs.changes.outputs.plan == 'true'" in plan["if"]
+    readme = (GITHUB / "README.md").read_text()
+    for check in (
+        "`make test`",
+        "`image frontend-service`",
+        "`image sqs-puller-service`",
+        "`plan result`",
+    ):
+        assert check in readme, f"the README names {check} as a required check"
+
+
+def test_images_are_built_and_scanned_on_every_pull_request_without_push() -> None:
+    ci = workflow("ci.yml")
+    job = ci["jobs"]["image"]
+    assert [entry["image"] for entry in job["strategy"]["matrix"]["include"]] == [
+        "frontend-service",
+        "sqs-puller-service",
+    ]
+    steps = {step.get("uses", "").split("@")[0]: step for step in job["steps"]}
+    build = steps["docker/build-push-action"]["with"]
+    assert build["push"] is False
+    assert build["load"] is True
+    scan = steps["aquasecurity/trivy-action"]["with"]
+    assert scan["image-ref"] == build["tags"]
+    assert scan["severity"] == "CRITICAL"
+    assert scan["ignore-unfixed"] is True
+    assert scan["exit-code"] == "1"
+    assert set(job["permissions"]) == {"contents"}
+
+
+def test_the_reviewed_plans_flow_from_plan_to_apply() -> None:
+    plan_steps = {step["name"]: step for step in workflow("plan.yml")["jobs"]["plan"]["steps"]}
+    upload = plan_steps["Keep the binary plans for the deploy"]
+    assert upload["uses"].startswith("actions/upload-artifact@")
+    name = upload["with"]["name"]
+    assert name == "tfplan-${{ matrix.environment }}-${{ env.HEAD_SHA }}"
+    assert upload["with"]["path"] == "${{ runner.temp }}/plans/bin/"
+    assert upload["with"]["retention-days"] <= 7
+    assert (
+        "python -m devstack.ci.saved_plans manifest"
+        in plan_steps["terragrunt run --all plan"]["run"]
+    )
+    head = workflow("plan.yml")["jobs"]["plan"]["env"]["HEAD_SHA"]
+    assert "github.event.merge_group.head_sha" in head
+    assert "pull_request.head.sha" in head
+
+    apply_job = workflow("apply.yml")["jobs"]["apply"]
+    assert apply_job["permissions"]["actions"] == "read"
+    apply_steps = {step["name"]: step for step in apply_job["steps"]}
+    find = apply_steps["Find the reviewed plans of this commit"]["run"]
+    assert 'name="tfplan-$ENVIRONMENT-$key"' in find
+    assert 'keys="$GITHUB_SHA ' in find
+    assert "/pulls" in find
+    download = apply_steps["Download the reviewed plans"]["with"]
+    assert download["name"] == "${{ steps.reviewed.outputs.name }}"
+    assert download["run-id"] == "${{ steps.reviewed.outputs.run }}"
+    names = list(apply_steps)
+    assert names.index("Refuse stale plans (another tree than the one reviewed)") < names.index(
+        "AWS credentials (deploy role of this environment)"
+    ), "plans are verified before any credentials exist"
+    for step in ("Apply the reviewed ECR plan", "Apply the reviewed plans"):
+        run = apply_steps[step]["run"]
+        assert "python -m devstack.ci.saved_plans apply -- terragrunt run --all" in run
+        assert '--out-dir "$REVIEWED" -- apply' in run
+    for job in ("dev", "staging", "prod"):
+        assert workflow("deploy.yml")["jobs"][job]["permissions"]["actions"] == "read"
+
+
+def test_policy_results_go_to_code_scanning() -> None:
+    steps = workflow("plan.yml")["jobs"]["plan"]["steps"]
+    uploads = [
+        s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@")
+    ]
+    assert len(uploads) == 1
+    assert uploads[0]["with"]["sarif_file"] == "${{ runner.temp }}/policy"
+    assert uploads[0]["with"]["category"] == "policy-${{ matrix.environment }}"
+
+
+def test_drift_runs_on_a_schedule_and_keeps_one_issue_per_environment() -> None:
+    drift = workflow("drift.yml")
+    on = triggers(drift)
+    assert on["schedule"]
+    assert "workflow_dispatch" in on
+    job = drift["jobs"]["drift"]
+    environments = [entry["environment"] for entry in job["strategy"]["matrix"]["include"]]
+    assert environments == ["dev", "staging", "prod"]
+    assert job["concurrency"]["group"] == "deploy-${{ matrix.environment }}"
+    runs = "\n".join(step.get("run", "") for step in job["steps"])
+    assert "-detailed-exitcode" in runs
+    assert "python -m devstack.ci.drift_issue" in runs
+    assert '--exit-code "$EXIT_CODE"' in runs
+
+
+def test_renovate_covers_actions_tools_go_python_and_base_images() -> None:
+    config = json.loads((GITHUB / "renovate.json").read_text())
+    assert {"github-actions", "custom.regex", "gomod", "pip_requirements", "dockerfile"} <= set(
+        config["enabledManagers"]
+    )
+    rules = config["packageRules"]
+    assert any(r.get("matchManagers") == ["github-actions"] and r.get("pinDigests") for r in rules)
+    assert any(r.get("matchManagers") == ["dockerfile"] and r.get("pinDigests") for r in rules)
+    (manager,) = config["customManagers"]
+    pattern = re.compile(manager["matchStrings"][0].replace("(?<", "(?P<"))
+    versions = (REPO_ROOT / "tools" / "versions.env").read_text()
+    pins = re.findall(r"^([A-Z][A-Z0-9_]*)=", versions, re.MULTILINE)
+    found = {m.group("currentValue") for m in pattern.finditer(versions)}
+    assert len(found) == len(pins), "every pin in tools/versions.env has a `# renovate:` comment"
+    for dockerfile in (REPO_ROOT / "services").glob("*/Dockerfile"):
+        assert re.search(
+            r"^ARG PYTHON_IMAGE=python:[\w.-]+@sha256:[0-9a-f]{64}$",
+            dockerfile.read_text(),
+            re.MULTILINE,
+        ), dockerfile
