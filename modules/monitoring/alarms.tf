@@ -31,10 +31,10 @@ resource "aws_cloudwatch_metric_alarm" "dlq_messages" {
   statistic   = "Maximum"
 
   comparison_operator = "GreaterThanThreshold"
-  threshold           = var.dlq_messages_alarm.threshold
-  period              = var.dlq_messages_alarm.period_seconds
-  evaluation_periods  = var.dlq_messages_alarm.evaluation_periods
-  datapoints_to_alarm = var.dlq_messages_alarm.datapoints_to_alarm
+  threshold           = local.alarm_settings.dlq_messages.threshold
+  period              = local.alarm_settings.dlq_messages.period_seconds
+  evaluation_periods  = local.alarm_settings.dlq_messages.evaluation_periods
+  datapoints_to_alarm = local.alarm_settings.dlq_messages.datapoints_to_alarm
   # SQS stops publishing for a queue that has been empty and untouched for six hours (a
   # queue holding messages stays "active" and keeps reporting): no data = empty DLQ.
   treat_missing_data = "notBreaching"
@@ -46,7 +46,7 @@ resource "aws_cloudwatch_metric_alarm" "dlq_messages" {
 
 resource "aws_cloudwatch_metric_alarm" "queue_age" {
   alarm_name        = "${var.name}-queue-oldest-message-age"
-  alarm_description = "The oldest message in ${var.queue_name} is older than ${var.queue_age_alarm.threshold} s: the worker is not keeping up or not consuming. Runbook: README.md, Monitoring and runbook."
+  alarm_description = "The oldest message in ${var.queue_name} is older than ${local.alarm_settings.queue_age.threshold} s: the worker is not keeping up or not consuming. Runbook: README.md, Monitoring and runbook."
 
   namespace   = "AWS/SQS"
   metric_name = "ApproximateAgeOfOldestMessage"
@@ -54,10 +54,10 @@ resource "aws_cloudwatch_metric_alarm" "queue_age" {
   statistic   = "Maximum"
 
   comparison_operator = "GreaterThanThreshold"
-  threshold           = var.queue_age_alarm.threshold
-  period              = var.queue_age_alarm.period_seconds
-  evaluation_periods  = var.queue_age_alarm.evaluation_periods
-  datapoints_to_alarm = var.queue_age_alarm.datapoints_to_alarm
+  threshold           = local.alarm_settings.queue_age.threshold
+  period              = local.alarm_settings.queue_age.period_seconds
+  evaluation_periods  = local.alarm_settings.queue_age.evaluation_periods
+  datapoints_to_alarm = local.alarm_settings.queue_age.datapoints_to_alarm
   # An idle, empty queue stops reporting after six hours; a queue with a backlog keeps
   # reporting, so silence never hides an old message.
   treat_missing_data = "notBreaching"
@@ -69,12 +69,12 @@ resource "aws_cloudwatch_metric_alarm" "queue_age" {
 
 resource "aws_cloudwatch_metric_alarm" "alb_5xx" {
   alarm_name        = "${var.name}-alb-5xx-rate"
-  alarm_description = "More than ${var.alb_5xx_alarm.threshold} % of requests to the load balancer end in a 5xx (its own or the frontend's). Runbook: README.md, Monitoring and runbook."
+  alarm_description = "More than ${local.alarm_settings.alb_5xx.threshold} % of requests to the load balancer end in a 5xx (its own or the frontend's). Runbook: README.md, Monitoring and runbook."
 
   comparison_operator = "GreaterThanThreshold"
-  threshold           = var.alb_5xx_alarm.threshold
-  evaluation_periods  = var.alb_5xx_alarm.evaluation_periods
-  datapoints_to_alarm = var.alb_5xx_alarm.datapoints_to_alarm
+  threshold           = local.alarm_settings.alb_5xx.threshold
+  evaluation_periods  = local.alarm_settings.alb_5xx.evaluation_periods
+  datapoints_to_alarm = local.alarm_settings.alb_5xx.datapoints_to_alarm
   # The ALB publishes 5xx counts only when there are some, and RequestCount only with
   # traffic; FILL() covers the first, and no traffic at all is no error rate.
   treat_missing_data = "notBreaching"
@@ -93,7 +93,7 @@ resource "aws_cloudwatch_metric_alarm" "alb_5xx" {
       metric_name = "RequestCount"
       dimensions  = local.alb_dimensions
       stat        = "Sum"
-      period      = var.alb_5xx_alarm.period_seconds
+      period      = local.alarm_settings.alb_5xx.period_seconds
     }
   }
 
@@ -104,7 +104,7 @@ resource "aws_cloudwatch_metric_alarm" "alb_5xx" {
       metric_name = "HTTPCode_ELB_5XX_Count"
       dimensions  = local.alb_dimensions
       stat        = "Sum"
-      period      = var.alb_5xx_alarm.period_seconds
+      period      = local.alarm_settings.alb_5xx.period_seconds
     }
   }
 
@@ -115,7 +115,7 @@ resource "aws_cloudwatch_metric_alarm" "alb_5xx" {
       metric_name = "HTTPCode_Target_5XX_Count"
       dimensions  = local.alb_dimensions
       stat        = "Sum"
-      period      = var.alb_5xx_alarm.period_seconds
+      period      = local.alarm_settings.alb_5xx.period_seconds
     }
   }
 
@@ -134,10 +134,10 @@ resource "aws_cloudwatch_metric_alarm" "unhealthy_targets" {
   statistic   = "Maximum"
 
   comparison_operator = "GreaterThanThreshold"
-  threshold           = var.unhealthy_targets_alarm.threshold
-  period              = var.unhealthy_targets_alarm.period_seconds
-  evaluation_periods  = var.unhealthy_targets_alarm.evaluation_periods
-  datapoints_to_alarm = var.unhealthy_targets_alarm.datapoints_to_alarm
+  threshold           = local.alarm_settings.unhealthy_targets.threshold
+  period              = local.alarm_settings.unhealthy_targets.period_seconds
+  evaluation_periods  = local.alarm_settings.unhealthy_targets.evaluation_periods
+  datapoints_to_alarm = local.alarm_settings.unhealthy_targets.datapoints_to_alarm
   # No data means no target registered at all, which is not an unhealthy target: the
   # tasks-below-desired alarm is the one that reports a frontend without tasks.
   treat_missing_data = "notBreaching"
@@ -154,9 +154,9 @@ resource "aws_cloudwatch_metric_alarm" "tasks_below_desired" {
   alarm_description = "${each.value} in ${var.cluster_name} runs fewer tasks than desired: tasks fail to start or keep stopping. Runbook: README.md, Monitoring and runbook."
 
   comparison_operator = "GreaterThanThreshold"
-  threshold           = var.tasks_below_desired_alarm.threshold
-  evaluation_periods  = var.tasks_below_desired_alarm.evaluation_periods
-  datapoints_to_alarm = var.tasks_below_desired_alarm.datapoints_to_alarm
+  threshold           = local.alarm_settings.tasks_below_desired.threshold
+  evaluation_periods  = local.alarm_settings.tasks_below_desired.evaluation_periods
+  datapoints_to_alarm = local.alarm_settings.tasks_below_desired.datapoints_to_alarm
   # Container Insights publishes both counts every minute for every service of the cluster:
   # silence means the service (or Container Insights) is gone, and the alarm is blind.
   treat_missing_data = "breaching"
@@ -175,7 +175,7 @@ resource "aws_cloudwatch_metric_alarm" "tasks_below_desired" {
       metric_name = "DesiredTaskCount"
       dimensions  = { ClusterName = var.cluster_name, ServiceName = each.value }
       stat        = "Average"
-      period      = var.tasks_below_desired_alarm.period_seconds
+      period      = local.alarm_settings.tasks_below_desired.period_seconds
     }
   }
 
@@ -186,7 +186,7 @@ resource "aws_cloudwatch_metric_alarm" "tasks_below_desired" {
       metric_name = "RunningTaskCount"
       dimensions  = { ClusterName = var.cluster_name, ServiceName = each.value }
       stat        = "Average"
-      period      = var.tasks_below_desired_alarm.period_seconds
+      period      = local.alarm_settings.tasks_below_desired.period_seconds
     }
   }
 
@@ -197,7 +197,7 @@ resource "aws_cloudwatch_metric_alarm" "tasks_below_desired" {
 
 resource "aws_cloudwatch_metric_alarm" "response_time_p99" {
   alarm_name        = "${var.name}-frontend-response-time-p99"
-  alarm_description = "The frontend's p99 response time behind the load balancer is above ${var.response_time_p99_alarm.threshold} s. Runbook: README.md, Monitoring and runbook."
+  alarm_description = "The frontend's p99 response time behind the load balancer is above ${local.alarm_settings.response_time_p99.threshold} s. Runbook: README.md, Monitoring and runbook."
 
   namespace          = "AWS/ApplicationELB"
   metric_name        = "TargetResponseTime"
@@ -205,10 +205,10 @@ resource "aws_cloudwatch_metric_alarm" "response_time_p99" {
   extended_statistic = "p99"
 
   comparison_operator = "GreaterThanThreshold"
-  threshold           = var.response_time_p99_alarm.threshold
-  period              = var.response_time_p99_alarm.period_seconds
-  evaluation_periods  = var.response_time_p99_alarm.evaluation_periods
-  datapoints_to_alarm = var.response_time_p99_alarm.datapoints_to_alarm
+  threshold           = local.alarm_settings.response_time_p99.threshold
+  period              = local.alarm_settings.response_time_p99.period_seconds
+  evaluation_periods  = local.alarm_settings.response_time_p99.evaluation_periods
+  datapoints_to_alarm = local.alarm_settings.response_time_p99.datapoints_to_alarm
   # No requests, no latency: silence is healthy. Too few requests to trust a p99 are not
   # judged either (evaluate_low_sample_count_percentiles).
   treat_missing_data                    = "notBreaching"

@@ -117,161 +117,163 @@ variable "alarm_https_endpoints" {
 }
 
 # --- alarms: thresholds and periods ------------------------------------------------------------
-# Each alarm: breach when the metric is above `threshold` in `datapoints_to_alarm` of the last
-# `evaluation_periods` periods of `period_seconds` (10, 30 or a multiple of 60).
+# Each alarm takes a map with any of threshold, period_seconds, evaluation_periods and
+# datapoints_to_alarm (the rest keep their defaults, merged in locals.tf): the alarm breaches
+# when its metric is above threshold in datapoints_to_alarm of the last evaluation_periods
+# periods of period_seconds.
 
 variable "dlq_messages_alarm" {
-  description = "DLQ alarm: ApproximateNumberOfMessagesVisible of the dead-letter queue above threshold (messages). Default: any message, one minute."
-  type = object({
-    threshold           = optional(number, 0)
-    period_seconds      = optional(number, 60)
-    evaluation_periods  = optional(number, 1)
-    datapoints_to_alarm = optional(number, 1)
-  })
-  default = {}
+  description = "DLQ alarm: ApproximateNumberOfMessagesVisible of the dead-letter queue above `threshold` messages. Keys (all optional): threshold, period_seconds, evaluation_periods, datapoints_to_alarm; defaults { threshold = 0, period_seconds = 60, evaluation_periods = 1, datapoints_to_alarm = 1 }."
+  type        = map(number)
+  default     = {}
 
   validation {
-    condition     = var.dlq_messages_alarm.threshold >= 0
+    condition     = alltrue([for key in keys(var.dlq_messages_alarm) : contains(["threshold", "period_seconds", "evaluation_periods", "datapoints_to_alarm"], key)])
+    error_message = "dlq_messages_alarm takes only threshold, period_seconds, evaluation_periods and datapoints_to_alarm."
+  }
+
+  validation {
+    condition     = lookup(var.dlq_messages_alarm, "threshold", 0) >= 0
     error_message = "dlq_messages_alarm.threshold must be >= 0."
   }
 
   validation {
-    condition     = contains([10, 30], var.dlq_messages_alarm.period_seconds) || (var.dlq_messages_alarm.period_seconds >= 60 && var.dlq_messages_alarm.period_seconds % 60 == 0)
+    condition     = contains([10, 30], lookup(var.dlq_messages_alarm, "period_seconds", 60)) || (lookup(var.dlq_messages_alarm, "period_seconds", 60) >= 60 && lookup(var.dlq_messages_alarm, "period_seconds", 60) % 60 == 0)
     error_message = "dlq_messages_alarm.period_seconds must be 10, 30 or a multiple of 60."
   }
 
   validation {
-    condition     = var.dlq_messages_alarm.evaluation_periods >= 1 && var.dlq_messages_alarm.datapoints_to_alarm >= 1 && var.dlq_messages_alarm.datapoints_to_alarm <= var.dlq_messages_alarm.evaluation_periods
+    condition     = lookup(var.dlq_messages_alarm, "evaluation_periods", 1) >= 1 && lookup(var.dlq_messages_alarm, "datapoints_to_alarm", 1) >= 1 && lookup(var.dlq_messages_alarm, "datapoints_to_alarm", 1) <= lookup(var.dlq_messages_alarm, "evaluation_periods", 1)
     error_message = "dlq_messages_alarm needs 1 <= datapoints_to_alarm <= evaluation_periods."
   }
 }
 
 variable "queue_age_alarm" {
-  description = "Backlog alarm: ApproximateAgeOfOldestMessage of the main queue above threshold (seconds). Default: 15 minutes old, for 5 minutes."
-  type = object({
-    threshold           = optional(number, 900)
-    period_seconds      = optional(number, 60)
-    evaluation_periods  = optional(number, 5)
-    datapoints_to_alarm = optional(number, 5)
-  })
-  default = {}
+  description = "Backlog alarm: ApproximateAgeOfOldestMessage of the main queue above `threshold` seconds. Keys (all optional): threshold, period_seconds, evaluation_periods, datapoints_to_alarm; defaults { threshold = 900, period_seconds = 60, evaluation_periods = 5, datapoints_to_alarm = 5 }."
+  type        = map(number)
+  default     = {}
 
   validation {
-    condition     = var.queue_age_alarm.threshold > 0
-    error_message = "queue_age_alarm.threshold must be > 0 seconds."
+    condition     = alltrue([for key in keys(var.queue_age_alarm) : contains(["threshold", "period_seconds", "evaluation_periods", "datapoints_to_alarm"], key)])
+    error_message = "queue_age_alarm takes only threshold, period_seconds, evaluation_periods and datapoints_to_alarm."
   }
 
   validation {
-    condition     = contains([10, 30], var.queue_age_alarm.period_seconds) || (var.queue_age_alarm.period_seconds >= 60 && var.queue_age_alarm.period_seconds % 60 == 0)
+    condition     = lookup(var.queue_age_alarm, "threshold", 900) > 0
+    error_message = "queue_age_alarm.threshold must be > 0."
+  }
+
+  validation {
+    condition     = contains([10, 30], lookup(var.queue_age_alarm, "period_seconds", 60)) || (lookup(var.queue_age_alarm, "period_seconds", 60) >= 60 && lookup(var.queue_age_alarm, "period_seconds", 60) % 60 == 0)
     error_message = "queue_age_alarm.period_seconds must be 10, 30 or a multiple of 60."
   }
 
   validation {
-    condition     = var.queue_age_alarm.evaluation_periods >= 1 && var.queue_age_alarm.datapoints_to_alarm >= 1 && var.queue_age_alarm.datapoints_to_alarm <= var.queue_age_alarm.evaluation_periods
+    condition     = lookup(var.queue_age_alarm, "evaluation_periods", 5) >= 1 && lookup(var.queue_age_alarm, "datapoints_to_alarm", 5) >= 1 && lookup(var.queue_age_alarm, "datapoints_to_alarm", 5) <= lookup(var.queue_age_alarm, "evaluation_periods", 5)
     error_message = "queue_age_alarm needs 1 <= datapoints_to_alarm <= evaluation_periods."
   }
 }
 
 variable "alb_5xx_alarm" {
-  description = "Error-rate alarm: (HTTPCode_ELB_5XX_Count + HTTPCode_Target_5XX_Count) / RequestCount of the load balancer above threshold (percent). Default: 5 % in 3 of 5 minutes."
-  type = object({
-    threshold           = optional(number, 5)
-    period_seconds      = optional(number, 60)
-    evaluation_periods  = optional(number, 5)
-    datapoints_to_alarm = optional(number, 3)
-  })
-  default = {}
+  description = "Error-rate alarm: (HTTPCode_ELB_5XX_Count + HTTPCode_Target_5XX_Count) / RequestCount of the load balancer above `threshold` percent. Keys (all optional): threshold, period_seconds, evaluation_periods, datapoints_to_alarm; defaults { threshold = 5, period_seconds = 60, evaluation_periods = 5, datapoints_to_alarm = 3 }."
+  type        = map(number)
+  default     = {}
 
   validation {
-    condition     = var.alb_5xx_alarm.threshold > 0 && var.alb_5xx_alarm.threshold <= 100
+    condition     = alltrue([for key in keys(var.alb_5xx_alarm) : contains(["threshold", "period_seconds", "evaluation_periods", "datapoints_to_alarm"], key)])
+    error_message = "alb_5xx_alarm takes only threshold, period_seconds, evaluation_periods and datapoints_to_alarm."
+  }
+
+  validation {
+    condition     = lookup(var.alb_5xx_alarm, "threshold", 5) > 0 && lookup(var.alb_5xx_alarm, "threshold", 5) <= 100
     error_message = "alb_5xx_alarm.threshold is a percentage: > 0 and <= 100."
   }
 
   validation {
-    condition     = var.alb_5xx_alarm.period_seconds >= 60 && var.alb_5xx_alarm.period_seconds % 60 == 0
-    error_message = "alb_5xx_alarm.period_seconds must be a multiple of 60 (ALB metrics are per minute)."
+    condition     = lookup(var.alb_5xx_alarm, "period_seconds", 60) >= 60 && lookup(var.alb_5xx_alarm, "period_seconds", 60) % 60 == 0
+    error_message = "alb_5xx_alarm.period_seconds must be a multiple of 60 (these metrics are published per minute)."
   }
 
   validation {
-    condition     = var.alb_5xx_alarm.evaluation_periods >= 1 && var.alb_5xx_alarm.datapoints_to_alarm >= 1 && var.alb_5xx_alarm.datapoints_to_alarm <= var.alb_5xx_alarm.evaluation_periods
+    condition     = lookup(var.alb_5xx_alarm, "evaluation_periods", 5) >= 1 && lookup(var.alb_5xx_alarm, "datapoints_to_alarm", 3) >= 1 && lookup(var.alb_5xx_alarm, "datapoints_to_alarm", 3) <= lookup(var.alb_5xx_alarm, "evaluation_periods", 5)
     error_message = "alb_5xx_alarm needs 1 <= datapoints_to_alarm <= evaluation_periods."
   }
 }
 
 variable "unhealthy_targets_alarm" {
-  description = "Target-health alarm: UnHealthyHostCount (Maximum) of the frontend target group above threshold (targets). Default: any unhealthy target for 3 minutes."
-  type = object({
-    threshold           = optional(number, 0)
-    period_seconds      = optional(number, 60)
-    evaluation_periods  = optional(number, 3)
-    datapoints_to_alarm = optional(number, 3)
-  })
-  default = {}
+  description = "Target-health alarm: UnHealthyHostCount (Maximum) of the frontend target group above `threshold` targets. Keys (all optional): threshold, period_seconds, evaluation_periods, datapoints_to_alarm; defaults { threshold = 0, period_seconds = 60, evaluation_periods = 3, datapoints_to_alarm = 3 }."
+  type        = map(number)
+  default     = {}
 
   validation {
-    condition     = var.unhealthy_targets_alarm.threshold >= 0
+    condition     = alltrue([for key in keys(var.unhealthy_targets_alarm) : contains(["threshold", "period_seconds", "evaluation_periods", "datapoints_to_alarm"], key)])
+    error_message = "unhealthy_targets_alarm takes only threshold, period_seconds, evaluation_periods and datapoints_to_alarm."
+  }
+
+  validation {
+    condition     = lookup(var.unhealthy_targets_alarm, "threshold", 0) >= 0
     error_message = "unhealthy_targets_alarm.threshold must be >= 0."
   }
 
   validation {
-    condition     = var.unhealthy_targets_alarm.period_seconds >= 60 && var.unhealthy_targets_alarm.period_seconds % 60 == 0
-    error_message = "unhealthy_targets_alarm.period_seconds must be a multiple of 60 (ALB metrics are per minute)."
+    condition     = lookup(var.unhealthy_targets_alarm, "period_seconds", 60) >= 60 && lookup(var.unhealthy_targets_alarm, "period_seconds", 60) % 60 == 0
+    error_message = "unhealthy_targets_alarm.period_seconds must be a multiple of 60 (these metrics are published per minute)."
   }
 
   validation {
-    condition     = var.unhealthy_targets_alarm.evaluation_periods >= 1 && var.unhealthy_targets_alarm.datapoints_to_alarm >= 1 && var.unhealthy_targets_alarm.datapoints_to_alarm <= var.unhealthy_targets_alarm.evaluation_periods
+    condition     = lookup(var.unhealthy_targets_alarm, "evaluation_periods", 3) >= 1 && lookup(var.unhealthy_targets_alarm, "datapoints_to_alarm", 3) >= 1 && lookup(var.unhealthy_targets_alarm, "datapoints_to_alarm", 3) <= lookup(var.unhealthy_targets_alarm, "evaluation_periods", 3)
     error_message = "unhealthy_targets_alarm needs 1 <= datapoints_to_alarm <= evaluation_periods."
   }
 }
 
 variable "tasks_below_desired_alarm" {
-  description = "Capacity alarm per service: DesiredTaskCount - RunningTaskCount (Container Insights) above threshold (tasks). Default: a task missing for 10 minutes (a Fargate task takes 1-3 minutes to start during deployments and scale-out)."
-  type = object({
-    threshold           = optional(number, 0)
-    period_seconds      = optional(number, 60)
-    evaluation_periods  = optional(number, 10)
-    datapoints_to_alarm = optional(number, 10)
-  })
-  default = {}
+  description = "Capacity alarm, one per service: DesiredTaskCount - RunningTaskCount (Container Insights) above `threshold` tasks; the default 10 minutes outlast a Fargate task's 1-3 minute start during deployments and scale-out. Keys (all optional): threshold, period_seconds, evaluation_periods, datapoints_to_alarm; defaults { threshold = 0, period_seconds = 60, evaluation_periods = 10, datapoints_to_alarm = 10 }."
+  type        = map(number)
+  default     = {}
 
   validation {
-    condition     = var.tasks_below_desired_alarm.threshold >= 0
+    condition     = alltrue([for key in keys(var.tasks_below_desired_alarm) : contains(["threshold", "period_seconds", "evaluation_periods", "datapoints_to_alarm"], key)])
+    error_message = "tasks_below_desired_alarm takes only threshold, period_seconds, evaluation_periods and datapoints_to_alarm."
+  }
+
+  validation {
+    condition     = lookup(var.tasks_below_desired_alarm, "threshold", 0) >= 0
     error_message = "tasks_below_desired_alarm.threshold must be >= 0."
   }
 
   validation {
-    condition     = var.tasks_below_desired_alarm.period_seconds >= 60 && var.tasks_below_desired_alarm.period_seconds % 60 == 0
-    error_message = "tasks_below_desired_alarm.period_seconds must be a multiple of 60 (Container Insights publishes per minute)."
+    condition     = lookup(var.tasks_below_desired_alarm, "period_seconds", 60) >= 60 && lookup(var.tasks_below_desired_alarm, "period_seconds", 60) % 60 == 0
+    error_message = "tasks_below_desired_alarm.period_seconds must be a multiple of 60 (these metrics are published per minute)."
   }
 
   validation {
-    condition     = var.tasks_below_desired_alarm.evaluation_periods >= 1 && var.tasks_below_desired_alarm.datapoints_to_alarm >= 1 && var.tasks_below_desired_alarm.datapoints_to_alarm <= var.tasks_below_desired_alarm.evaluation_periods
+    condition     = lookup(var.tasks_below_desired_alarm, "evaluation_periods", 10) >= 1 && lookup(var.tasks_below_desired_alarm, "datapoints_to_alarm", 10) >= 1 && lookup(var.tasks_below_desired_alarm, "datapoints_to_alarm", 10) <= lookup(var.tasks_below_desired_alarm, "evaluation_periods", 10)
     error_message = "tasks_below_desired_alarm needs 1 <= datapoints_to_alarm <= evaluation_periods."
   }
 }
 
 variable "response_time_p99_alarm" {
-  description = "Latency alarm: TargetResponseTime p99 of the frontend target group above threshold (seconds). Default: 1 s in 3 of 5 minutes."
-  type = object({
-    threshold           = optional(number, 1)
-    period_seconds      = optional(number, 60)
-    evaluation_periods  = optional(number, 5)
-    datapoints_to_alarm = optional(number, 3)
-  })
-  default = {}
+  description = "Latency alarm: TargetResponseTime p99 of the frontend target group above `threshold` seconds. Keys (all optional): threshold, period_seconds, evaluation_periods, datapoints_to_alarm; defaults { threshold = 1, period_seconds = 60, evaluation_periods = 5, datapoints_to_alarm = 3 }."
+  type        = map(number)
+  default     = {}
 
   validation {
-    condition     = var.response_time_p99_alarm.threshold > 0
-    error_message = "response_time_p99_alarm.threshold must be > 0 seconds."
+    condition     = alltrue([for key in keys(var.response_time_p99_alarm) : contains(["threshold", "period_seconds", "evaluation_periods", "datapoints_to_alarm"], key)])
+    error_message = "response_time_p99_alarm takes only threshold, period_seconds, evaluation_periods and datapoints_to_alarm."
   }
 
   validation {
-    condition     = var.response_time_p99_alarm.period_seconds >= 60 && var.response_time_p99_alarm.period_seconds % 60 == 0
-    error_message = "response_time_p99_alarm.period_seconds must be a multiple of 60 (ALB metrics are per minute)."
+    condition     = lookup(var.response_time_p99_alarm, "threshold", 1) > 0
+    error_message = "response_time_p99_alarm.threshold must be > 0."
   }
 
   validation {
-    condition     = var.response_time_p99_alarm.evaluation_periods >= 1 && var.response_time_p99_alarm.datapoints_to_alarm >= 1 && var.response_time_p99_alarm.datapoints_to_alarm <= var.response_time_p99_alarm.evaluation_periods
+    condition     = lookup(var.response_time_p99_alarm, "period_seconds", 60) >= 60 && lookup(var.response_time_p99_alarm, "period_seconds", 60) % 60 == 0
+    error_message = "response_time_p99_alarm.period_seconds must be a multiple of 60 (these metrics are published per minute)."
+  }
+
+  validation {
+    condition     = lookup(var.response_time_p99_alarm, "evaluation_periods", 5) >= 1 && lookup(var.response_time_p99_alarm, "datapoints_to_alarm", 3) >= 1 && lookup(var.response_time_p99_alarm, "datapoints_to_alarm", 3) <= lookup(var.response_time_p99_alarm, "evaluation_periods", 5)
     error_message = "response_time_p99_alarm needs 1 <= datapoints_to_alarm <= evaluation_periods."
   }
 }

@@ -297,3 +297,13 @@ run "malformed_target_group_suffix_is_refused" {
 
   expect_failures = [var.target_group_arn_suffix]
 }
+
+run "misspelt_alarm_setting_is_refused" {
+  command = plan
+
+  variables {
+    dlq_messages_alarm = { treshold = 1 }
+  }
+
+  expect_failures = [var.dlq_messages_alarm]
+}
