@@ -13,7 +13,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 LIVE = REPO_ROOT / "live"
 ENVIRONMENTS = ("dev", "staging", "prod", "local")
 REMOTE_ENVIRONMENTS = ("dev", "staging", "prod")
-COMPONENTS = ("vpc", "alb", "sqs", "s3", "ecr", "ecs")
+COMPONENTS = ("vpc", "alb", "sqs", "s3", "ecr", "ecs", "monitoring")
 # CI's roles (applied by an administrator); the emulator twin has no GitHub.
 REMOTE_ONLY_COMPONENTS = ("github-oidc",)
 REQUIRED_EDGES = {
@@ -23,6 +23,10 @@ REQUIRED_EDGES = {
     ("ecs", "sqs"),
     ("ecs", "s3"),
     ("ecs", "ecr"),
+    # Alarms take their dimensions from the units they watch.
+    ("monitoring", "sqs"),
+    ("monitoring", "alb"),
+    ("monitoring", "ecs"),
 }
 # Terragrunt's notice that a dependency without state answered with its mock_outputs: expected
 # when validating or planning a fresh environment, and the only warning tolerated there.
