@@ -4,64 +4,64 @@
 # per minute are objects written per minute, with no custom metric to publish.
 
 locals {
-  period   = 60
-  sqs      = "AWS/SQS"
-  alb      = "AWS/ApplicationELB"
-  insights = "ECS/ContainerInsights"
+  graph_period       = 60
+  sqs_namespace      = "AWS/SQS"
+  alb_namespace      = "AWS/ApplicationELB"
+  insights_namespace = "ECS/ContainerInsights"
 
   alb_metric = ["LoadBalancer", var.alb_arn_suffix]
   tg_metric  = ["LoadBalancer", var.alb_arn_suffix, "TargetGroup", var.target_group_arn_suffix]
 
   # metric widget properties shared by every graph
-  graph = { view = "timeSeries", region = local.region, period = local.period, stacked = false }
+  graph = { view = "timeSeries", region = local.region, period = local.graph_period, stacked = false }
 
   metric_widgets = [
     {
       title = "Requests per minute (ALB)"
       metrics = [
-        concat([local.alb, "RequestCount"], local.alb_metric, [{ stat = "Sum", label = "requests" }]),
+        concat([local.alb_namespace, "RequestCount"], local.alb_metric, [{ stat = "Sum", label = "requests" }]),
       ]
     },
     {
       title = "4xx / 5xx per minute (ALB and frontend)"
       metrics = [
         for name in ["HTTPCode_ELB_4XX_Count", "HTTPCode_Target_4XX_Count", "HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count"] :
-        concat([local.alb, name], local.alb_metric, [{ stat = "Sum", label = name }])
+        concat([local.alb_namespace, name], local.alb_metric, [{ stat = "Sum", label = name }])
       ]
     },
     {
       title = "Frontend response time (s), p50 and p99"
       metrics = [
         for p in ["p50", "p99"] :
-        concat([local.alb, "TargetResponseTime"], local.tg_metric, [{ stat = p, label = p }])
+        concat([local.alb_namespace, "TargetResponseTime"], local.tg_metric, [{ stat = p, label = p }])
       ]
     },
     {
       title = "Frontend targets, healthy and unhealthy"
       metrics = [
         for name in ["HealthyHostCount", "UnHealthyHostCount"] :
-        concat([local.alb, name], local.tg_metric, [{ stat = "Maximum", label = name }])
+        concat([local.alb_namespace, name], local.tg_metric, [{ stat = "Maximum", label = name }])
       ]
     },
     {
       title = "Queue depth and age of the oldest message (${var.queue_name})"
       metrics = [
-        [local.sqs, "ApproximateNumberOfMessagesVisible", "QueueName", var.queue_name, { stat = "Maximum", label = "visible" }],
-        [local.sqs, "ApproximateNumberOfMessagesNotVisible", "QueueName", var.queue_name, { stat = "Maximum", label = "in flight" }],
-        [local.sqs, "ApproximateAgeOfOldestMessage", "QueueName", var.queue_name, { stat = "Maximum", label = "oldest (s)", yAxis = "right" }],
+        [local.sqs_namespace, "ApproximateNumberOfMessagesVisible", "QueueName", var.queue_name, { stat = "Maximum", label = "visible" }],
+        [local.sqs_namespace, "ApproximateNumberOfMessagesNotVisible", "QueueName", var.queue_name, { stat = "Maximum", label = "in flight" }],
+        [local.sqs_namespace, "ApproximateAgeOfOldestMessage", "QueueName", var.queue_name, { stat = "Maximum", label = "oldest (s)", yAxis = "right" }],
       ]
     },
     {
       title = "Dead-letter queue depth (${var.dlq_name})"
       metrics = [
-        [local.sqs, "ApproximateNumberOfMessagesVisible", "QueueName", var.dlq_name, { stat = "Maximum", label = "messages in the DLQ" }],
+        [local.sqs_namespace, "ApproximateNumberOfMessagesVisible", "QueueName", var.dlq_name, { stat = "Maximum", label = "messages in the DLQ" }],
       ]
     },
     {
       title = "Worker throughput: objects written per minute"
       metrics = [
-        [local.sqs, "NumberOfMessagesDeleted", "QueueName", var.queue_name, { stat = "Sum", label = "objects written (messages deleted)" }],
-        [local.sqs, "NumberOfMessagesSent", "QueueName", var.queue_name, { stat = "Sum", label = "messages accepted (sent)" }],
+        [local.sqs_namespace, "NumberOfMessagesDeleted", "QueueName", var.queue_name, { stat = "Sum", label = "objects written (messages deleted)" }],
+        [local.sqs_namespace, "NumberOfMessagesSent", "QueueName", var.queue_name, { stat = "Sum", label = "messages accepted (sent)" }],
       ]
     },
     {
@@ -69,7 +69,7 @@ locals {
       # not flatten(): it would also flatten each metric line into its strings
       metrics = [
         for pair in setproduct(values(var.services), ["RunningTaskCount", "DesiredTaskCount"]) :
-        [local.insights, pair[1], "ClusterName", var.cluster_name, "ServiceName", pair[0], { stat = "Average", label = "${pair[0]} ${pair[1]}" }]
+        [local.insights_namespace, pair[1], "ClusterName", var.cluster_name, "ServiceName", pair[0], { stat = "Average", label = "${pair[0]} ${pair[1]}" }]
       ]
     },
     {
