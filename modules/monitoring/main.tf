@@ -14,7 +14,10 @@ locals {
   alarm_arn_pattern = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:*"
   create_kms_key    = var.kms_key_arn == null
   kms_key_arn       = local.create_kms_key ? aws_kms_key.alarms[0].arn : var.kms_key_arn
-  topic_name        = "${var.name}-alarms"
+  # The topic names its own key by alias: known at plan time (a new key's ARN is not), so the
+  # plan, and the policy gate that scans it, shows the topic encrypted.
+  topic_kms_key_id = local.create_kms_key ? aws_kms_alias.alarms[0].name : var.kms_key_arn
+  topic_name       = "${var.name}-alarms"
 }
 
 # --- KMS key (unless one is given) ----------------------------------------------------------
@@ -130,7 +133,7 @@ resource "aws_kms_alias" "alarms" {
 
 resource "aws_sns_topic" "alarms" {
   name              = local.topic_name
-  kms_master_key_id = local.kms_key_arn
+  kms_master_key_id = local.topic_kms_key_id
   tags              = var.tags
 }
 

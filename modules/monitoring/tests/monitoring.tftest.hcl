@@ -167,7 +167,8 @@ run "alarms_topic_and_dashboard" {
   assert {
     condition = (
       aws_sns_topic.alarms.name == "mon-test-alarms" &&
-      aws_sns_topic.alarms.kms_master_key_id == aws_kms_key.alarms[0].arn &&
+      aws_sns_topic.alarms.kms_master_key_id == "alias/mon-test-alarms" &&
+      aws_kms_alias.alarms[0].target_key_arn == aws_kms_key.alarms[0].arn &&
       aws_kms_key.alarms[0].enable_key_rotation &&
       output.kms_key_arn == aws_kms_key.alarms[0].arn
     )
