@@ -9,7 +9,7 @@ from devstack.stackdef import REPO_ROOT
 LIVE = REPO_ROOT / "live"
 ENVIRONMENTS = ("dev", "staging", "prod", "local")
 REMOTE_ENVIRONMENTS = ("dev", "staging", "prod")
-COMPONENTS = ("vpc", "alb", "sqs", "s3", "ecr", "ecs")
+COMPONENTS = ("vpc", "alb", "sqs", "s3", "ecr", "ecs", "monitoring")
 # CI's roles (applied by an administrator); the emulator twin has no GitHub.
 REMOTE_ONLY_COMPONENTS = ("github-oidc",)
 REQUIRED_EDGES = {
@@ -19,6 +19,10 @@ REQUIRED_EDGES = {
     ("ecs", "sqs"),
     ("ecs", "s3"),
     ("ecs", "ecr"),
+    # Alarms take their dimensions from the units they watch.
+    ("monitoring", "sqs"),
+    ("monitoring", "alb"),
+    ("monitoring", "ecs"),
 }
 # Terragrunt's notice that a dependency without state answered with its mock_outputs: expected
 # when validating or planning a fresh environment, and the only warning tolerated there.

@@ -54,6 +54,21 @@ locals {
     container_insights             = true
   }
 
+  # Alarms notify the topic devops-dev-alarms (README, "Monitoring and runbook"). Thresholds:
+  # <alarm>_alarm = { threshold, period_seconds, evaluation_periods, datapoints_to_alarm }.
+  # dev: looser thresholds, the same alarms.
+  monitoring = {
+    alarm_email_addresses     = ["devops-alerts-dev@example.com"] # placeholder: the team's alert list
+    alarm_https_endpoints     = []                                # a relay URL without a secret in it
+    kms_deletion_window_days  = 7
+    dlq_messages_alarm        = { threshold = 0, period_seconds = 60, evaluation_periods = 1, datapoints_to_alarm = 1 }
+    queue_age_alarm           = { threshold = 1800, period_seconds = 60, evaluation_periods = 5, datapoints_to_alarm = 5 }
+    alb_5xx_alarm             = { threshold = 10, period_seconds = 60, evaluation_periods = 5, datapoints_to_alarm = 3 }
+    unhealthy_targets_alarm   = { threshold = 0, period_seconds = 60, evaluation_periods = 5, datapoints_to_alarm = 5 }
+    tasks_below_desired_alarm = { threshold = 0, period_seconds = 60, evaluation_periods = 10, datapoints_to_alarm = 10 }
+    response_time_p99_alarm   = { threshold = 2, period_seconds = 60, evaluation_periods = 5, datapoints_to_alarm = 3 }
+  }
+
   github_oidc = {
     deploy_from_main_branch = false
   }

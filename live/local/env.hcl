@@ -54,4 +54,18 @@ locals {
     log_retention_days             = 1
     container_insights             = true
   }
+
+  # prod's alarms and thresholds in the emulator (nothing evaluates them there); no
+  # subscription: nobody is notified from a laptop.
+  monitoring = {
+    alarm_email_addresses     = []
+    alarm_https_endpoints     = []
+    kms_deletion_window_days  = 7
+    dlq_messages_alarm        = { threshold = 0, period_seconds = 60, evaluation_periods = 1, datapoints_to_alarm = 1 }
+    queue_age_alarm           = { threshold = 300, period_seconds = 60, evaluation_periods = 5, datapoints_to_alarm = 5 }
+    alb_5xx_alarm             = { threshold = 2, period_seconds = 60, evaluation_periods = 5, datapoints_to_alarm = 3 }
+    unhealthy_targets_alarm   = { threshold = 0, period_seconds = 60, evaluation_periods = 3, datapoints_to_alarm = 3 }
+    tasks_below_desired_alarm = { threshold = 0, period_seconds = 60, evaluation_periods = 5, datapoints_to_alarm = 5 }
+    response_time_p99_alarm   = { threshold = 1, period_seconds = 60, evaluation_periods = 5, datapoints_to_alarm = 3 }
+  }
 }

@@ -55,6 +55,21 @@ locals {
     container_insights             = true
   }
 
+  # Alarms notify the topic devops-prod-alarms (README, "Monitoring and runbook").
+  # Thresholds: <alarm>_alarm = { threshold, period_seconds, evaluation_periods, datapoints_to_alarm }.
+  # prod: the tightest thresholds; the key waits 30 days before deletion.
+  monitoring = {
+    alarm_email_addresses     = ["devops-oncall@example.com"] # placeholder: the on-call list
+    alarm_https_endpoints     = []                            # a paging relay URL without a secret in it
+    kms_deletion_window_days  = 30
+    dlq_messages_alarm        = { threshold = 0, period_seconds = 60, evaluation_periods = 1, datapoints_to_alarm = 1 }
+    queue_age_alarm           = { threshold = 300, period_seconds = 60, evaluation_periods = 5, datapoints_to_alarm = 5 }
+    alb_5xx_alarm             = { threshold = 2, period_seconds = 60, evaluation_periods = 5, datapoints_to_alarm = 3 }
+    unhealthy_targets_alarm   = { threshold = 0, period_seconds = 60, evaluation_periods = 3, datapoints_to_alarm = 3 }
+    tasks_below_desired_alarm = { threshold = 0, period_seconds = 60, evaluation_periods = 5, datapoints_to_alarm = 5 }
+    response_time_p99_alarm   = { threshold = 1, period_seconds = 60, evaluation_periods = 5, datapoints_to_alarm = 3 }
+  }
+
   github_oidc = {
     deploy_from_main_branch = false
   }

@@ -83,3 +83,20 @@ module "ecs" {
   # The listener must exist before a service can register in the target group.
   depends_on = [module.alb]
 }
+
+module "monitoring" {
+  source = "../../modules/monitoring"
+
+  name                    = var.name
+  queue_name              = module.queue.queue_name
+  dlq_name                = module.queue.dlq_name
+  alb_arn_suffix          = module.alb.alb_arn_suffix
+  target_group_arn_suffix = module.alb.target_group_arn_suffix
+  cluster_name            = module.ecs.cluster_name
+  services = {
+    frontend = module.ecs.frontend_service_name
+    worker   = module.ecs.worker_service_name
+  }
+  kms_deletion_window_days = 7
+  tags                     = local.tags
+}

@@ -36,4 +36,16 @@ run "environment" {
     condition     = module.queue.dlq_name == "devops-ci-ingest-dlq" && module.data_bucket.bucket_name == "devops-ci-data-${data.aws_caller_identity.current.account_id}"
     error_message = "queue and bucket names"
   }
+
+  # The real ARN suffixes and names of the load balancer, target group, queues and services
+  # pass the monitoring module's validation and become its alarms' dimensions.
+  assert {
+    condition = (
+      module.monitoring.alarm_names.dlq_messages == "devops-ci-dlq-messages" &&
+      module.monitoring.alarm_names.tasks_below_desired_worker == "devops-ci-queue-worker-service-tasks-below-desired" &&
+      length(module.monitoring.alarm_arns) == 7 && module.monitoring.dashboard_name == "devops-ci"
+    )
+    error_message = "the monitoring module watches the composed environment: seven alarms and its dashboard"
+  }
 }
+
