@@ -127,15 +127,20 @@ def plan(environment: str, out: Path = DEFAULT_OUT) -> PlanSet:
             "PLAN_ARGS": "-lock=false",
         }
         with plan_set.log.open("w", encoding="utf-8") as log:
-            completed = subprocess.run(  # noqa: S603 - fixed argv
-                [str(PLAN_SCRIPT), environment, str(plan_set.root)],
-                cwd=REPO_ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                timeout=PLAN_TIMEOUT_S,
-                check=False,
-            )
+            try:
+                completed = subprocess.run(  # noqa: S603 - fixed argv
+                    [str(PLAN_SCRIPT), environment, str(plan_set.root)],
+                    cwd=REPO_ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    timeout=PLAN_TIMEOUT_S,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired as expired:
+                raise PlanError(
+                    f"plan of {environment} timed out after {PLAN_TIMEOUT_S}s"
+                ) from expired
     if completed.returncode != 0:
         tail = "\n".join(plan_set.log.read_text(encoding="utf-8").splitlines()[-40:])
         raise PlanError(f"plan of {environment} failed ({completed.returncode}):\n{tail}")
