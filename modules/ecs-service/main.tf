@@ -1,6 +1,7 @@
 # One ECS Fargate service: its log group, task definition (one hardened container), service,
 # task role, security group and, optionally, the load balancer attachment and target-tracking
-# autoscaling. The cluster, the execution role and what the task role may do are the caller's.
+# autoscaling. The cluster, the execution role and what the task role may do are the caller's;
+# the execution role gets this service's share as a policy of its own (iam.tf).
 data "aws_region" "current" {}
 
 locals {
@@ -82,7 +83,7 @@ resource "aws_ecs_task_definition" "this" {
   network_mode             = "awsvpc"
   cpu                      = var.cpu
   memory                   = var.memory
-  execution_role_arn       = var.execution_role_arn
+  execution_role_arn       = var.execution_role.arn
   task_role_arn            = aws_iam_role.task.arn
   # Null attributes (secrets, when there are none) are left out, as ECS would drop them.
   container_definitions = jsonencode([{ for key, value in local.container_definition : key => value if value != null }])

@@ -43,9 +43,14 @@ output "log_group_name" {
   value       = aws_cloudwatch_log_group.this.name
 }
 
-output "log_group_arn" {
-  description = "ARN of that log group (the execution role writes its streams)."
-  value       = aws_cloudwatch_log_group.this.arn
+output "execution_role_policy" {
+  description = "This service's inline policy on the execution role (JSON)."
+  value       = aws_iam_role_policy.execution.policy
+}
+
+output "container_definitions" {
+  description = "The task definition's container definitions (JSON), as registered."
+  value       = aws_ecs_task_definition.this.container_definitions
 }
 
 output "autoscaling_policy_names" {

@@ -164,9 +164,12 @@ variable "log_kms_key_arn" {
 
 # --- roles -----------------------------------------------------------------------------------
 
-variable "execution_role_arn" {
-  description = "Role the ECS agent uses for this service's tasks (pull the image, write the log group, read secrets)."
-  type        = string
+variable "execution_role" {
+  description = "Role (name and ARN) the ECS agent uses for this service's tasks; the module attaches the policy for this service's image, log group and secrets to it."
+  type = object({
+    name = string
+    arn  = string
+  })
 }
 
 variable "task_role_trust_policy" {

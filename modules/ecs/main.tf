@@ -51,7 +51,7 @@ module "service" {
   log_retention_days        = var.log_retention_days
   log_kms_key_arn           = var.log_kms_key_arn
 
-  execution_role_arn     = aws_iam_role.execution.arn
+  execution_role         = { name = aws_iam_role.execution.name, arn = aws_iam_role.execution.arn }
   task_role_trust_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
   task_role_policy_name  = join("-", each.value.access)
   task_role_statements   = flatten([for grant in each.value.access : local.access[grant].statements])

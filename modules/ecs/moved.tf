@@ -1,7 +1,9 @@
 # State of the layout before modules/ecs-service (one resource per service, written twice)
 # follows to the services["frontend"] and services["worker"] instances, so no service, task
 # definition family, role or log group is replaced. Egress rules move for the default
-# egress_cidr_blocks only: rules keyed by other CIDRs (none in live/) are created anew.
+# egress_cidr_blocks only: rules keyed by other CIDRs (none in live/) are created anew. The
+# execution role's one inline policy for both services ("pull-images-write-logs") gives way
+# to one policy per service on the same role (created by the same apply that deletes it).
 
 moved {
   from = aws_cloudwatch_log_group.frontend
