@@ -169,6 +169,8 @@ run_target() {
   {
     echo "=== $rel"
     copy_tree modules "$work"
+    # stack.json: the names and ports the composition test reads, as live/ does.
+    copy_tree stack.json "$work"
     [[ "$rel" == modules/* ]] || copy_tree "$rel" "$work"
     start_emulator "$name" || rc=$?
     if [[ $rc -eq 0 ]]; then

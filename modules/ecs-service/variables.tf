@@ -274,12 +274,12 @@ variable "autoscaling" {
   }
 
   validation {
-    condition = var.autoscaling == null || try(
-      (var.autoscaling.cpu_target == null || (var.autoscaling.cpu_target >= 10 && var.autoscaling.cpu_target <= 90)) &&
-      (var.autoscaling.requests_per_target == null || var.autoscaling.requests_per_target.target > 0) &&
-      (var.autoscaling.backlog_per_task == null || var.autoscaling.backlog_per_task.target > 0) &&
-      (var.autoscaling.cpu_target != null || var.autoscaling.requests_per_target != null || var.autoscaling.backlog_per_task != null),
-      false
+    # Conditionals, not ||: HCL evaluates both sides of || and null >= 10 is an error.
+    condition = var.autoscaling == null ? true : (
+      (var.autoscaling.cpu_target == null ? true : var.autoscaling.cpu_target >= 10 && var.autoscaling.cpu_target <= 90) &&
+      (var.autoscaling.requests_per_target == null ? true : var.autoscaling.requests_per_target.target > 0) &&
+      (var.autoscaling.backlog_per_task == null ? true : var.autoscaling.backlog_per_task.target > 0) &&
+      (var.autoscaling.cpu_target != null || var.autoscaling.requests_per_target != null || var.autoscaling.backlog_per_task != null)
     )
     error_message = "autoscaling needs at least one policy: cpu_target between 10 and 90 (%), requests_per_target.target > 0 or backlog_per_task.target > 0."
   }

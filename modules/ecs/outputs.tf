@@ -9,16 +9,8 @@ output "cluster_arn" {
 }
 
 output "services" {
-  description = "Per service key: service_name, task_definition_family, task_role_arn, security_group_id, log_group_name."
-  value = {
-    for key, service in module.service : key => {
-      service_name           = service.service_name
-      task_definition_family = service.task_definition_family
-      task_role_arn          = service.task_role_arn
-      security_group_id      = service.security_group_id
-      log_group_name         = service.log_group_name
-    }
-  }
+  description = "Per service key, every output of its modules/ecs-service instance: service_name, task_definition_family, task_definition_arn, container_definitions, task_role_arn, task_role_policy, execution_role_policy, security_group_id, log_group_name, autoscaling_policy_names, container."
+  value       = module.service
 }
 
 output "containers" {
