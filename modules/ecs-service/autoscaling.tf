@@ -4,6 +4,8 @@
 # (ApproximateNumberOfMessagesVisible / RunningTaskCount): target tracking keeps that ratio at
 # the target in both directions with AWS-managed alarms, where step scaling would need our own
 # alarms and step tables to approximate the same proportional behaviour.
+# Counts test for null with conditionals, not try(): try() of a value with unknown parts (a
+# resource label known only after apply) is unknown, and count must be known at plan time.
 locals {
   # Scale-in waits longer than scale-out: a burst should not be answered by flapping.
   scale_in_cooldown  = 300
@@ -21,7 +23,7 @@ resource "aws_appautoscaling_target" "this" {
 }
 
 resource "aws_appautoscaling_policy" "cpu" {
-  count = try(var.autoscaling.cpu_target, null) == null ? 0 : 1
+  count = var.autoscaling == null ? 0 : (var.autoscaling.cpu_target == null ? 0 : 1)
 
   name               = "${var.name}-${var.service_name}-cpu"
   policy_type        = "TargetTrackingScaling"
@@ -41,7 +43,7 @@ resource "aws_appautoscaling_policy" "cpu" {
 }
 
 resource "aws_appautoscaling_policy" "requests" {
-  count = try(var.autoscaling.requests_per_target, null) == null ? 0 : 1
+  count = var.autoscaling == null ? 0 : (var.autoscaling.requests_per_target == null ? 0 : 1)
 
   name               = "${var.name}-${var.service_name}-requests"
   policy_type        = "TargetTrackingScaling"
@@ -62,7 +64,7 @@ resource "aws_appautoscaling_policy" "requests" {
 }
 
 resource "aws_appautoscaling_policy" "backlog" {
-  count = try(var.autoscaling.backlog_per_task, null) == null ? 0 : 1
+  count = var.autoscaling == null ? 0 : (var.autoscaling.backlog_per_task == null ? 0 : 1)
 
   name               = "${var.name}-${var.service_name}-backlog-per-task"
   policy_type        = "TargetTrackingScaling"

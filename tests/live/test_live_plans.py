@@ -26,6 +26,7 @@ from live_support import (
 )
 
 from devstack import emulator as emulator_lib
+from devstack import stack
 
 PLAN_TIMEOUT_S = 900
 
@@ -112,5 +113,29 @@ def test_environment_plans_against_the_emulator(
         assert unit in components, f"{environment}/{unit}: no resource tagged Component={unit}"
         assert components <= {unit, None}, components
 
+    assert_twin_sets_the_task_definition_variables(
+        plans["ecs"]["planned_values"]["outputs"]["containers"]["value"]
+    )
+
     # The environment's units are untouched (only ignored caches were written).
     assert git_status(LIVE) == before
+
+
+def assert_twin_sets_the_task_definition_variables(containers: dict[str, Any]) -> None:
+    """`make up` runs each service with the variables its ECS container gets (the ecs unit's
+    `containers` output), plus only the emulator endpoint and loopback bind addresses."""
+    settings = stack.StackSettings(
+        endpoint="http://127.0.0.1:4566",
+        region="eu-central-1",
+        queue_url="http://127.0.0.1:4566/123456789012/q",
+        dlq_url="http://127.0.0.1:4566/123456789012/q-dlq",
+        data_bucket="bucket",
+        token_parameter="/app/frontend/token",
+    )
+    local_only = {"AWS_ENDPOINT_URL", "GUNICORN_CMD_ARGS", "HOST"}
+    twins = {"frontend": stack.FRONTEND, "worker": stack.WORKER}
+    assert set(containers) == set(twins)
+    for key, service in twins.items():
+        twin = settings.service_env(service)
+        assert set(twin) - local_only == set(containers[key]["environment"]), key
+        assert twin["PORT"] == containers[key]["environment"]["PORT"], key
