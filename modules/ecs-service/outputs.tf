@@ -55,9 +55,5 @@ output "container_definitions" {
 
 output "autoscaling_policy_names" {
   description = "Names of the target-tracking policies, by signal (cpu, requests, backlog); empty without autoscaling."
-  value = merge(
-    { for p in aws_appautoscaling_policy.cpu : "cpu" => p.name },
-    { for p in aws_appautoscaling_policy.requests : "requests" => p.name },
-    { for p in aws_appautoscaling_policy.backlog : "backlog" => p.name },
-  )
+  value       = { for signal, policy in aws_appautoscaling_policy.this : signal => policy.name }
 }

@@ -91,16 +91,16 @@ moved {
 }
 
 moved {
-  from = aws_appautoscaling_policy.frontend_cpu
-  to   = module.service["frontend"].aws_appautoscaling_policy.cpu
+  from = aws_appautoscaling_policy.frontend_cpu[0]
+  to   = module.service["frontend"].aws_appautoscaling_policy.this["cpu"]
 }
 
 moved {
-  from = aws_appautoscaling_policy.frontend_requests
-  to   = module.service["frontend"].aws_appautoscaling_policy.requests
+  from = aws_appautoscaling_policy.frontend_requests[0]
+  to   = module.service["frontend"].aws_appautoscaling_policy.this["requests"]
 }
 
 moved {
-  from = aws_appautoscaling_policy.worker_backlog
-  to   = module.service["worker"].aws_appautoscaling_policy.backlog
+  from = aws_appautoscaling_policy.worker_backlog[0]
+  to   = module.service["worker"].aws_appautoscaling_policy.this["backlog"]
 }

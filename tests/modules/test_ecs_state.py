@@ -128,7 +128,7 @@ module "ecs" {{
 def terraform(workdir: Path, env: Mapping[str, str], *args: str) -> str:
     binary = os.environ.get("TG_TF_PATH") or shutil.which("terraform") or "terraform"
     completed = subprocess.run(
-        [binary, *args, "-no-color", "-input=false"],
+        [binary, *args],
         cwd=workdir,
         env={**env, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"},
         capture_output=True,
@@ -152,10 +152,14 @@ def write_root(workdir: Path, endpoint: str, ecs: str) -> None:
 
 
 def planned_changes(workdir: Path, env: Mapping[str, str]) -> list[dict[str, Any]]:
-    terraform(workdir, env, "init")
-    terraform(workdir, env, "plan", "-out=tfplan")
+    terraform(workdir, env, "init", "-input=false", "-no-color")
+    terraform(workdir, env, "plan", "-input=false", "-no-color", "-out=tfplan")
     plan = json.loads(terraform(workdir, env, "show", "-json", "tfplan"))
-    return [c for c in plan["resource_changes"] if c["change"]["actions"] != ["no-op"]]
+    return [
+        change
+        for change in plan["resource_changes"]
+        if change["mode"] == "managed" and change["change"]["actions"] != ["no-op"]
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -190,8 +194,8 @@ def test_old_state_follows_without_replacement_and_a_third_service_adds_only_its
     workdir: Path, tf_env: dict[str, str], emulator: emulator_lib.Emulator
 ) -> None:
     write_root(workdir, emulator.endpoint, OLD_ECS)
-    terraform(workdir, tf_env, "init")
-    terraform(workdir, tf_env, "apply", "-auto-approve")
+    terraform(workdir, tf_env, "init", "-input=false", "-no-color")
+    terraform(workdir, tf_env, "apply", "-input=false", "-no-color", "-auto-approve")
 
     write_root(workdir, emulator.endpoint, new_ecs(FRONTEND))
     changes = planned_changes(workdir, tf_env)
@@ -210,7 +214,7 @@ def test_old_state_follows_without_replacement_and_a_third_service_adds_only_its
     deleted = [c["address"] for c in changes if c["change"]["actions"] == ["delete"]]
     assert deleted == ["module.ecs.aws_iam_role_policy.execution"], deleted
 
-    terraform(workdir, tf_env, "apply", "-auto-approve", "tfplan")
+    terraform(workdir, tf_env, "apply", "-input=false", "-no-color", "tfplan")
 
     write_root(workdir, emulator.endpoint, new_ecs(FRONTEND + THIRD))
     changes = planned_changes(workdir, tf_env)
@@ -227,6 +231,6 @@ def test_old_state_follows_without_replacement_and_a_third_service_adds_only_its
         "aws_cloudwatch_log_group.this",
         "aws_security_group.this",
         "aws_appautoscaling_target.this[0]",
-        "aws_appautoscaling_policy.backlog[0]",
+        'aws_appautoscaling_policy.this["backlog"]',
     ):
         assert resource in created, (resource, sorted(created))

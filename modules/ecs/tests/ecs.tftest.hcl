@@ -111,7 +111,7 @@ run "apply" {
   assert {
     condition = alltrue([
       for key, service in output.ecs.services :
-      output.ecs.containers[key].secrets == [] && !can(jsondecode(service.container_definitions)[0].secrets)
+      length(output.ecs.containers[key].secrets) == 0 && length(try(jsondecode(service.container_definitions)[0].secrets, null) == null ? [] : jsondecode(service.container_definitions)[0].secrets) == 0
     ])
     error_message = "The token reaches the frontend only through SSM at runtime: no container secrets."
   }

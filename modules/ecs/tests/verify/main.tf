@@ -74,5 +74,5 @@ output "rules" {
 }
 
 output "task_role_assume_policy" {
-  value = urldecode(data.aws_iam_role.task.assume_role_policy)
+  value = data.aws_iam_role.task.assume_role_policy
 }
