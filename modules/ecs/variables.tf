@@ -290,14 +290,9 @@ variable "token_kms_key_arn" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the services' CloudWatch log groups (a value CloudWatch Logs accepts)."
+  description = "Retention of the services' CloudWatch log groups (a value CloudWatch Logs accepts; modules/ecs-service validates it)."
   type        = number
   default     = 30
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
-  }
 }
 
 variable "log_kms_key_arn" {

@@ -369,7 +369,6 @@ run "rejects_bad_services" {
     queue_name              = "q"
     data_bucket_name        = "bucket"
     data_bucket_arn         = "arn:aws:s3:::bucket"
-    log_retention_days      = 0
     container_insights      = false
     services = {
       one = { service_name = "one", image_repository = "r.example/one", image_tag = "t", port = 5000, access = ["read-everything"], load_balanced = true }
@@ -377,7 +376,7 @@ run "rejects_bad_services" {
     }
   }
 
-  expect_failures = [var.services, var.log_retention_days, var.container_insights]
+  expect_failures = [var.services, var.container_insights]
 }
 
 run "service_rejects_root_user_and_bad_sizes" {
@@ -404,8 +403,9 @@ run "service_rejects_root_user_and_bad_sizes" {
     task_role_statements   = [{ sid = "All", actions = ["s3:*"], resources = ["*"] }]
     container_user         = "0:0"
     memory                 = 4096
+    log_retention_days     = 0
     autoscaling            = { min_count = 0, max_count = 2 }
   }
 
-  expect_failures = [var.port, var.task_role_statements, var.container_user, var.memory, var.autoscaling]
+  expect_failures = [var.port, var.task_role_statements, var.container_user, var.memory, var.log_retention_days, var.autoscaling]
 }

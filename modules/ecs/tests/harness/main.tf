@@ -8,12 +8,6 @@ terraform {
   }
 }
 
-variable "name" {
-  description = "Name prefix of the test resources."
-  type        = string
-  default     = "ecs-test"
-}
-
 variable "services" {
   description = "The services (modules/ecs var.services) without image_repository, which the harness sets per ECR repository name."
   type        = any
@@ -31,16 +25,20 @@ variable "use_kms_key" {
   default     = false
 }
 
+locals {
+  name = "ecs-test"
+}
+
 module "setup" {
   source = "../setup"
 
-  name = var.name
+  name = local.name
 }
 
 module "ecs" {
   source = "../.."
 
-  name                    = var.name
+  name                    = local.name
   vpc_id                  = module.setup.vpc_id
   private_subnet_ids      = module.setup.private_subnet_ids
   alb_security_group_id   = module.setup.alb_security_group_id
