@@ -75,13 +75,15 @@ bench: venv ## Benchmark frontend and worker against the emulator (bare and with
 # --- Terraform modules (modules/) ------------------------------------------------------
 # Each module: offline init + validate, README tables check, then scripts/test-modules.sh
 # (terraform test: plan + apply + assert + destroy against a moto server), then the composition
-# test (tests/composition, every module wired as an environment), then checkov on modules/.
+# test (tests/composition, every module wired as an environment), then checkov on modules/,
+# then tests/modules (pytest: state of older module layouts follows the code).
 TF_MODULES := $(patsubst %/main.tf,%,$(wildcard modules/*/main.tf))
 # The python-hcl2 that checkov ships parses the modules for the README tables.
 CHECKOV_PYTHON = $(dir $(realpath $(TOOLS_DIR)/bin/checkov))python
 .PHONY: test-modules validate-modules docs docs-check checkov-modules
-test-modules: venv tools validate-modules docs-check checkov-modules ## Modules: validate, docs check, checkov, apply+assert+destroy against moto, composition
+test-modules: venv tools validate-modules docs-check checkov-modules ## Modules: validate, docs check, checkov, apply+assert+destroy against moto, composition, state moves
 	@bash scripts/test-modules.sh
+	@pytest -q tests/modules
 
 validate-modules: tools ## Offline terraform init + validate of every module
 	@for module in $(TF_MODULES); do \
