@@ -96,6 +96,7 @@ def test_strict_validation_rejects_an_input_the_module_does_not_take(tmp_path: P
     shutil.copytree(LIVE / "dev", env_dir, ignore=shutil.ignore_patterns(".terragrunt-cache"))
     shutil.copytree(LIVE / "_common", tmp_path / "live" / "_common")
     shutil.copy(REPO_ROOT / "terragrunt.hcl", tmp_path / "terragrunt.hcl")
+    shutil.copy(REPO_ROOT / "stack.json", tmp_path / "stack.json")
     (tmp_path / "modules").symlink_to(REPO_ROOT / "modules")
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)  # get_repo_root()
     unit = env_dir / "sqs" / "terragrunt.hcl"
