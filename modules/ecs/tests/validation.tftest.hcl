@@ -42,8 +42,25 @@ run "rejects_backlog_scaling_without_container_insights" {
   expect_failures = [var.container_insights]
 }
 
+# modules/ecs-service planned on its own gets no emulator provider (scripts/test-modules.sh
+# writes one into the module under test and its tests/ fixtures only): this one makes no
+# call, and the inputs are refused before any data source is read.
+provider "aws" {
+  alias                       = "offline"
+  region                      = "eu-central-1"
+  access_key                  = "testing"
+  secret_key                  = "testing"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+}
+
 run "service_rejects_root_user_and_bad_sizes" {
   command = plan
+
+  providers = {
+    aws = aws.offline
+  }
 
   module {
     source = "../ecs-service"
