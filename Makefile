@@ -93,12 +93,14 @@ bench: venv ## Benchmark frontend and worker against the emulator (bare and with
 # --- Terraform modules (modules/) ------------------------------------------------------
 # terraform test (plan + apply + assert + destroy) of every module, and the composition test
 # (tests/composition, every module wired as an environment), each against a moto server of its
-# own (devstack/module_tests.py). checkov on modules/ and the README tables check are lint hooks.
+# own (devstack/module_tests.py); tests/modules (pytest) proves older module layouts' state
+# follows the code (moved blocks). checkov on modules/ and the README tables check are lint hooks.
 # The python-hcl2 that checkov ships parses the modules for the README tables.
 CHECKOV_PYTHON = $(dir $(realpath $(TOOLS_DIR)/bin/checkov))python
 .PHONY: test-modules validate-modules docs docs-check checkov-modules
-test-modules: venv tools ## Modules: apply+assert+destroy against moto, then the composition (MODULES="vpc ecs" for some)
+test-modules: venv tools ## Modules: apply+assert+destroy against moto, the composition (MODULES="vpc ecs" for some), state moves
 	@python -m devstack.module_tests $(MODULES)
+	@$(if $(MODULES),,pytest -q tests/modules)
 
 validate-modules: venv tools ## Offline terraform init + validate of every module
 	@python -m devstack.module_tests --validate-only

@@ -111,6 +111,8 @@ def run_target(target: str, work_root: Path, timeout: float) -> Outcome:
     started = time.monotonic()
     work = work_root / target.replace("/", "_")
     shutil.copytree(REPO_ROOT / "modules", work / "modules", ignore=_COPY_IGNORE)
+    # Module tests read the stack's names and ports as the live tree does.
+    shutil.copy(REPO_ROOT / "stack.json", work / "stack.json")
     if not target.startswith("modules/"):
         shutil.copytree(REPO_ROOT / target, work / target, ignore=_COPY_IGNORE)
     target_dir = work / target

@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,6 +43,8 @@ from devstack.stackdef import REPO_ROOT
 PLAN_TIMEOUT_S = 1200
 CUSTOM_MARK = "_ORG_"  # CKV_ORG_* (Python) and CKV2_ORG_* (graph) checks
 NO_MODULE = "no-local-module"
+# A module call of a sibling module: source = "../<name>".
+SIBLING_SOURCE = re.compile(r'source\s*=\s*"\.\./([A-Za-z0-9_-]+)"')
 
 
 @dataclass
@@ -223,6 +226,19 @@ def collect_plans(
     return inputs, errors
 
 
+def sibling_modules(modules_dir: Path, module: str) -> set[str]:
+    """The modules/<name> that a module sources as "../<name>", transitively."""
+    found: set[str] = set()
+    pending = [module]
+    while pending:
+        for source in (modules_dir / pending.pop()).glob("*.tf"):
+            for name in SIBLING_SOURCE.findall(source.read_text(encoding="utf-8")):
+                if name != module and name not in found:
+                    found.add(name)
+                    pending.append(name)
+    return found
+
+
 def scan_plans(
     inputs: Mapping[str, Path], modules_dir: Path, reports_dir: Path
 ) -> list[ScanResult]:
@@ -234,9 +250,15 @@ def scan_plans(
         with tempfile.TemporaryDirectory(prefix=f"policy-{module}-") as enrichment_root:
             extra: list[str] = []
             if module != NO_MODULE:
-                # Only the module's own files: its tests/ fixtures reuse resource names.
+                # Only the module's own files (its tests/ fixtures reuse resource names), and
+                # those of the modules it sources, whose resources its plans hold too (checkov
+                # matches skip comments by resource type and name).
                 for source in (modules_dir / module).glob("*.tf"):
                     shutil.copy(source, enrichment_root)
+                for sibling in sorted(sibling_modules(modules_dir, module)):
+                    (Path(enrichment_root) / sibling).mkdir()
+                    for source in (modules_dir / sibling).glob("*.tf"):
+                        shutil.copy(source, Path(enrichment_root) / sibling)
                 extra = ["--repo-root-for-plan-enrichment", enrichment_root]
             results.append(
                 run_checkov(f"plans/{module}", "terraform_plan", targets, reports_dir, extra)

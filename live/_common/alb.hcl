@@ -4,7 +4,7 @@ locals {
 }
 
 terraform {
-  source = "${get_repo_root()}/modules/alb"
+  source = "${get_repo_root()}/modules//alb"
 }
 
 dependency "vpc" {

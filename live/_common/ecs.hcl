@@ -1,26 +1,49 @@
-# The ecs component (cluster, frontend-service and queue-worker-service, the token parameter),
-# included by live/<env>/ecs/terragrunt.hcl. Settings: env.hcl `ecs`. Image tags come from the
-# environment (CI sets the commit SHA), never from committed files; only live/local defaults to
-# `latest`.
+# The ecs component (the cluster, one service per entry of `services`, the token parameter),
+# included by live/<env>/ecs/terragrunt.hcl. Names, ports and ECR repositories come from
+# stack.json; what a service does (access, load balancer, scaling signals) from `services`
+# below; sizes and counts per environment from env.hcl `ecs.services`. Image tags come from
+# the environment (<KEY>_IMAGE_TAG, CI sets the commit SHA), never from committed files; only live/local defaults to `latest`.
 locals {
   context = read_terragrunt_config("${get_repo_root()}/live/_common/context.hcl").locals
+  stack   = local.context.stack
   arn     = "${local.context.region}:${local.context.account_id}"
   # Mock outputs for plans and validation of a fresh environment, before the units it
   # depends on have state.
   mock_commands = ["init", "validate", "plan"]
 
-  # No `latest` outside local: CI pushes only immutable commit-SHA tags, so a plan or apply of
-  # dev, staging or prod must name the images. get_env without a default fails with
-  # "Required environment variable FRONTEND_IMAGE_TAG - not found". Validation and other
-  # commands that deploy nothing keep working without them.
+  # No `latest` outside local: CI pushes only immutable tags, so a plan or apply of dev,
+  # staging or prod must name the images. get_env without a default fails with "Required
+  # environment variable FRONTEND_IMAGE_TAG - not found". Validation and other commands that
+  # deploy nothing keep working without them.
   deploys            = contains(["plan", "apply"], get_terraform_command())
   require_image_tags = local.context.environment != "local" && local.deploys
-  frontend_image_tag = local.require_image_tags ? get_env("FRONTEND_IMAGE_TAG") : get_env("FRONTEND_IMAGE_TAG", "latest")
-  worker_image_tag   = local.require_image_tags ? get_env("WORKER_IMAGE_TAG") : get_env("WORKER_IMAGE_TAG", "latest")
+  image_tags = {
+    for key in keys(local.stack.services) : key => (
+      local.require_image_tags
+      ? get_env("${upper(key)}_IMAGE_TAG")
+      : get_env("${upper(key)}_IMAGE_TAG", "latest")
+    )
+  }
+  # The same in every environment. access: see modules/ecs (each grant brings its variables).
+  services = {
+    frontend = {
+      access                    = ["read-token", "send-to-queue"]
+      load_balanced             = true
+      health_check_start_period = 15
+      scaling                   = { cpu_target = 60, requests_per_target = 1000 }
+    }
+    worker = {
+      access                    = ["consume-queue", "write-data"]
+      health_check_start_period = 40
+      # Roughly the messages one task processes within the acceptable latency.
+      scaling = { backlog_per_task = 100 }
+    }
+  }
 }
 
 terraform {
-  source = "${get_repo_root()}/modules/ecs"
+  # "//": Terragrunt copies all of modules/, so modules/ecs finds its sibling ../ecs-service.
+  source = "${get_repo_root()}/modules//ecs"
 }
 
 dependency "vpc" {
@@ -67,8 +90,8 @@ dependency "ecr" {
   mock_outputs_allowed_terraform_commands = local.mock_commands
   mock_outputs = {
     repository_urls = {
-      frontend-service   = "${local.context.account_id}.dkr.ecr.${local.context.region}.amazonaws.com/frontend-service"
-      sqs-puller-service = "${local.context.account_id}.dkr.ecr.${local.context.region}.amazonaws.com/sqs-puller-service"
+      for service in values(local.stack.services) :
+      service.ecr_repository => "${local.context.account_id}.dkr.ecr.${local.context.region}.amazonaws.com/${service.ecr_repository}"
     }
   }
 }
@@ -87,10 +110,14 @@ inputs = merge(local.context.env.ecs, {
   data_bucket_name        = dependency.s3.outputs.bucket_name
   data_bucket_arn         = dependency.s3.outputs.bucket_arn
   # Also DATA_PREFIX of `make up`'s worker (devstack/stack.py).
-  data_prefix = "messages/"
+  data_prefix = local.stack.data_prefix
 
-  frontend_image_repository = dependency.ecr.outputs.repository_urls["frontend-service"]
-  worker_image_repository   = dependency.ecr.outputs.repository_urls["sqs-puller-service"]
-  frontend_image_tag        = local.frontend_image_tag
-  worker_image_tag          = local.worker_image_tag
+  services = {
+    for key, service in local.stack.services : key => merge(local.services[key], local.context.env.ecs.services[key], {
+      service_name     = service.ecs_service
+      image_repository = dependency.ecr.outputs.repository_urls[service.ecr_repository]
+      image_tag        = local.image_tags[key]
+      port             = service.port
+    })
+  }
 })

@@ -6,7 +6,7 @@ locals {
 }
 
 terraform {
-  source = "${get_repo_root()}/modules/github-oidc"
+  source = "${get_repo_root()}/modules//github-oidc"
 }
 
 inputs = merge(local.context.env.github_oidc, {

@@ -35,9 +35,10 @@ dependency "ecs" {
   config_path                             = "${get_terragrunt_dir()}/../ecs"
   mock_outputs_allowed_terraform_commands = local.mock_commands
   mock_outputs = {
-    cluster_name          = "${local.context.name}-cluster"
-    frontend_service_name = local.context.stack.services.frontend.ecs_service
-    worker_service_name   = local.context.stack.services.worker.ecs_service
+    cluster_name = "${local.context.name}-cluster"
+    services = {
+      for key, service in local.context.stack.services : key => { service_name = service.ecs_service }
+    }
   }
 }
 
@@ -48,8 +49,5 @@ inputs = merge(local.context.env.monitoring, {
   alb_arn_suffix          = dependency.alb.outputs.alb_arn_suffix
   target_group_arn_suffix = dependency.alb.outputs.target_group_arn_suffix
   cluster_name            = dependency.ecs.outputs.cluster_name
-  services = {
-    frontend = dependency.ecs.outputs.frontend_service_name
-    worker   = dependency.ecs.outputs.worker_service_name
-  }
+  services                = { for key, service in dependency.ecs.outputs.services : key => service.service_name }
 })

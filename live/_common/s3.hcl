@@ -5,7 +5,7 @@ locals {
 }
 
 terraform {
-  source = "${get_repo_root()}/modules/s3"
+  source = "${get_repo_root()}/modules//s3"
 }
 
 inputs = merge(local.context.env.s3, {

@@ -5,7 +5,7 @@ locals {
 }
 
 terraform {
-  source = "${get_repo_root()}/modules/sqs"
+  source = "${get_repo_root()}/modules//sqs"
 }
 
 inputs = merge(local.context.env.sqs, {

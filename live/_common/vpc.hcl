@@ -4,7 +4,7 @@ locals {
 }
 
 terraform {
-  source = "${get_repo_root()}/modules/vpc"
+  source = "${get_repo_root()}/modules//vpc"
 }
 
 inputs = merge(local.context.env.vpc, {

@@ -41,18 +41,12 @@ locals {
   }
 
   ecs = {
-    frontend_cpu                   = 512
-    frontend_memory                = 1024
-    worker_cpu                     = 256
-    worker_memory                  = 512
-    frontend_desired_count         = 2
-    frontend_min_count             = 2
-    frontend_max_count             = 10
-    worker_min_count               = 2
-    worker_max_count               = 10
-    worker_backlog_per_task_target = 100
-    log_retention_days             = 365
-    container_insights             = true
+    log_retention_days = 365
+    container_insights = true
+    services = {
+      frontend = { cpu = 512, memory = 1024, desired_count = 2, min_count = 2, max_count = 10 }
+      worker   = { cpu = 256, memory = 512, min_count = 2, max_count = 10 }
+    }
   }
 
   # Alarms notify the topic devops-prod-alarms (README, "Monitoring and runbook").

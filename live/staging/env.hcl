@@ -40,18 +40,12 @@ locals {
   }
 
   ecs = {
-    frontend_cpu                   = 256
-    frontend_memory                = 512
-    worker_cpu                     = 256
-    worker_memory                  = 512
-    frontend_desired_count         = 1
-    frontend_min_count             = 1
-    frontend_max_count             = 4
-    worker_min_count               = 1
-    worker_max_count               = 4
-    worker_backlog_per_task_target = 100
-    log_retention_days             = 90
-    container_insights             = true
+    log_retention_days = 90
+    container_insights = true
+    services = {
+      frontend = { cpu = 256, memory = 512, desired_count = 1, min_count = 1, max_count = 4 }
+      worker   = { cpu = 256, memory = 512, min_count = 1, max_count = 4 }
+    }
   }
 
   # Alarms notify the topic devops-staging-alarms (README, "Monitoring and runbook").

@@ -8,6 +8,8 @@ locals {
   access_logs_name  = "${lower(var.name)}-alb-logs-${data.aws_caller_identity.current.account_id}-${data.aws_region.current.name}"
   access_logs_arn   = "arn:${data.aws_partition.current.partition}:s3:::${local.access_logs_name}"
   access_log_prefix = "alb"
+  # Where ELB writes: <prefix>/AWSLogs/<account>/...
+  access_logs_objects_arn = "${local.access_logs_arn}/${local.access_log_prefix}/AWSLogs/${data.aws_caller_identity.current.account_id}/*"
 }
 
 # --- security group: the world on the listener ports, out only to the targets ----------------
@@ -73,14 +75,14 @@ resource "aws_lb" "this" {
 
   access_logs {
     enabled = true
-    bucket  = aws_s3_bucket.access_logs.id
+    bucket  = module.access_logs.bucket_name
     prefix  = local.access_log_prefix
   }
 
   tags = var.tags
 
-  # ELB checks that it may write to the bucket when access logs are enabled.
-  depends_on = [aws_s3_bucket_policy.access_logs]
+  # ELB checks that it may write to the bucket (its policy) when access logs are enabled.
+  depends_on = [module.access_logs]
 }
 
 resource "aws_lb_target_group" "this" {
@@ -161,82 +163,26 @@ resource "aws_wafv2_web_acl_association" "this" {
 
 # --- access-log bucket (ELB log delivery supports SSE-S3 only, not SSE-KMS) ---------------------
 
-resource "aws_s3_bucket" "access_logs" {
-  #checkov:skip=CKV_AWS_18:This bucket is the log destination; logging its own accesses into itself would loop.
-  #checkov:skip=CKV_AWS_145:ELB access-log delivery supports SSE-S3 only, not SSE-KMS.
-  #checkov:skip=CKV_AWS_144:Access logs are kept for audit in-region; cross-region replication is not worth doubling their cost.
-  #checkov:skip=CKV2_AWS_62:Nothing consumes access-log object events; notifications would have no target.
-  bucket        = local.access_logs_name
+module "access_logs" {
+  source = "../s3"
+
+  bucket_name   = local.access_logs_name
   force_destroy = var.force_destroy_access_logs
-  tags          = var.tags
+  # SSE-S3 (no kms_key_arn) and no access logging of its own: the bucket is the log destination.
+  expiration_days                        = var.access_logs_retention_days
+  noncurrent_version_expiration_days     = 1
+  abort_incomplete_multipart_upload_days = 1
+  policy_documents                       = [data.aws_iam_policy_document.log_delivery.json]
+  tags                                   = var.tags
 }
 
-resource "aws_s3_bucket_ownership_controls" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "access_logs" {
-  bucket                  = aws_s3_bucket.access_logs.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_versioning" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-
-  rule {
-    id     = "expire-access-logs"
-    status = "Enabled"
-
-    filter {}
-
-    expiration {
-      days = var.access_logs_retention_days
-    }
-
-    noncurrent_version_expiration {
-      noncurrent_days = 1
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 1
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.access_logs]
-}
-
-data "aws_iam_policy_document" "access_logs" {
+data "aws_iam_policy_document" "log_delivery" {
   # The regional ELB account (older regions such as eu-central-1) and the log delivery service
   # principal (newer regions) write the logs; only under this load balancer's prefix.
   statement {
     sid       = "ElbLogDelivery"
     actions   = ["s3:PutObject"]
-    resources = ["${local.access_logs_arn}/${local.access_log_prefix}/AWSLogs/${data.aws_caller_identity.current.account_id}/*"]
+    resources = [local.access_logs_objects_arn]
 
     principals {
       type        = "AWS"
@@ -247,36 +193,47 @@ data "aws_iam_policy_document" "access_logs" {
   statement {
     sid       = "LogDeliveryService"
     actions   = ["s3:PutObject"]
-    resources = ["${local.access_logs_arn}/${local.access_log_prefix}/AWSLogs/${data.aws_caller_identity.current.account_id}/*"]
+    resources = [local.access_logs_objects_arn]
 
     principals {
       type        = "Service"
       identifiers = ["logdelivery.elasticloadbalancing.amazonaws.com"]
     }
   }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [local.access_logs_arn, "${local.access_logs_arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
 }
 
-resource "aws_s3_bucket_policy" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-  policy = data.aws_iam_policy_document.access_logs.json
+# The bucket was built here before modules/s3 provided it: existing state follows.
+moved {
+  from = aws_s3_bucket.access_logs
+  to   = module.access_logs.aws_s3_bucket.this
+}
 
-  depends_on = [aws_s3_bucket_public_access_block.access_logs]
+moved {
+  from = aws_s3_bucket_ownership_controls.access_logs
+  to   = module.access_logs.aws_s3_bucket_ownership_controls.this
+}
+
+moved {
+  from = aws_s3_bucket_public_access_block.access_logs
+  to   = module.access_logs.aws_s3_bucket_public_access_block.this
+}
+
+moved {
+  from = aws_s3_bucket_versioning.access_logs
+  to   = module.access_logs.aws_s3_bucket_versioning.this
+}
+
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.access_logs
+  to   = module.access_logs.aws_s3_bucket_server_side_encryption_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_lifecycle_configuration.access_logs
+  to   = module.access_logs.aws_s3_bucket_lifecycle_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_policy.access_logs
+  to   = module.access_logs.aws_s3_bucket_policy.this
 }

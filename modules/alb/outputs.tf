@@ -45,5 +45,10 @@ output "https_listener_arn" {
 
 output "access_logs_bucket_name" {
   description = "Name of the access-log bucket."
-  value       = aws_s3_bucket.access_logs.id
+  value       = module.access_logs.bucket_name
+}
+
+output "access_logs_bucket_policy" {
+  description = "Policy of the access-log bucket (JSON): TLS only, ELB log delivery under this load balancer's prefix."
+  value       = module.access_logs.bucket_policy
 }

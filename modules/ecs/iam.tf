@@ -1,20 +1,49 @@
-# One execution role (used by the ECS agent: pull images, write logs) and one task role per
-# service (used by the application). Every Allow names the ARNs it applies to; "*" appears
-# only for actions that support no resource scope (ecr:GetAuthorizationToken, ssmmessages).
+# One execution role for the cluster (used by the ECS agent; each service attaches the policy
+# for its own image, log group and secrets, see modules/ecs-service) and, per service, a task
+# role (used by the application) with what its `access` grants. Every Allow names the ARNs it
+# applies to; "*" appears only for actions that support no resource scope.
 locals {
-  # "<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<name>" -> the repository's ARN; images
-  # from any other registry need no ECR permission.
-  ecr_repository_pattern = "^([0-9]{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.amazonaws\\.com(\\.cn)?/(.+)$"
-  ecr_repository_arns = distinct([
-    for repository in [var.frontend_image_repository, var.worker_image_repository] :
-    format("arn:%s:ecr:%s:%s:repository/%s", local.partition, regex(local.ecr_repository_pattern, repository)[1], regex(local.ecr_repository_pattern, repository)[0], regex(local.ecr_repository_pattern, repository)[3])
-    if can(regex(local.ecr_repository_pattern, repository))
-  ])
-
-  log_stream_arns = [
-    "${aws_cloudwatch_log_group.frontend.arn}:log-stream:*",
-    "${aws_cloudwatch_log_group.worker.arn}:log-stream:*",
-  ]
+  # What a service's `access` may name. Each grant brings the task role statements and the
+  # environment variables the application needs to use them (so a permission and the
+  # setting it applies to cannot drift apart). KMS statements appear only with a key.
+  access = {
+    "read-token" = {
+      environment = { TOKEN_PARAMETER = var.token_parameter_name }
+      statements = concat(
+        [{ sid = "ReadToken", actions = ["ssm:GetParameter"], resources = [aws_ssm_parameter.token.arn], conditions = [] }],
+        var.token_kms_key_arn == null ? [] : [{
+          sid        = "DecryptToken"
+          actions    = ["kms:Decrypt"]
+          resources  = [var.token_kms_key_arn]
+          conditions = [{ test = "StringEquals", variable = "kms:ViaService", values = ["ssm.${local.region}.amazonaws.com"] }]
+        }],
+      )
+    }
+    "send-to-queue" = {
+      environment = { QUEUE_URL = var.queue_url }
+      statements = concat(
+        [{ sid = "SendToQueue", actions = ["sqs:SendMessage"], resources = [var.queue_arn], conditions = [] }],
+        # SendMessage to a KMS-encrypted queue generates (and may reuse, hence Decrypt) a data key.
+        var.queue_kms_key_arn == null ? [] : [{ sid = "EncryptQueueMessages", actions = ["kms:GenerateDataKey", "kms:Decrypt"], resources = [var.queue_kms_key_arn], conditions = [] }],
+      )
+    }
+    "consume-queue" = {
+      environment = { QUEUE_URL = var.queue_url }
+      statements = concat(
+        [{ sid = "ConsumeQueue", actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"], resources = [var.queue_arn], conditions = [] }],
+        var.queue_kms_key_arn == null ? [] : [{ sid = "DecryptQueueMessages", actions = ["kms:Decrypt"], resources = [var.queue_kms_key_arn], conditions = [] }],
+      )
+    }
+    "write-data" = {
+      # DATA_PREFIX is passed explicitly so the application's prefix is the one allowed here.
+      environment = { DATA_BUCKET = var.data_bucket_name, DATA_PREFIX = var.data_prefix }
+      statements = concat(
+        [{ sid = "WriteDataPrefix", actions = ["s3:PutObject"], resources = ["${var.data_bucket_arn}/${var.data_prefix}*"], conditions = [] }],
+        # SSE-KMS PutObject needs a data key; Decrypt covers multipart uploads.
+        var.data_bucket_kms_key_arn == null ? [] : [{ sid = "EncryptDataObjects", actions = ["kms:GenerateDataKey", "kms:Decrypt"], resources = [var.data_bucket_kms_key_arn], conditions = [] }],
+      )
+    }
+  }
 }
 
 data "aws_iam_policy_document" "ecs_tasks_assume" {
@@ -49,165 +78,4 @@ resource "aws_iam_role" "execution" {
   max_session_duration = 3600
 
   tags = var.tags
-}
-
-data "aws_iam_policy_document" "execution" {
-  dynamic "statement" {
-    for_each = length(local.ecr_repository_arns) > 0 ? [1] : []
-
-    content {
-      sid = "EcrLogin"
-      # GetAuthorizationToken has no resource-level permissions: IAM accepts only "*".
-      actions   = ["ecr:GetAuthorizationToken"]
-      resources = ["*"]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = length(local.ecr_repository_arns) > 0 ? [1] : []
-
-    content {
-      sid       = "PullServiceImages"
-      actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-      resources = local.ecr_repository_arns
-    }
-  }
-
-  statement {
-    sid       = "WriteServiceLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = local.log_stream_arns
-  }
-}
-
-resource "aws_iam_role_policy" "execution" {
-  name   = "pull-images-write-logs"
-  role   = aws_iam_role.execution.id
-  policy = data.aws_iam_policy_document.execution.json
-}
-
-resource "aws_iam_role" "frontend_task" {
-  name                 = "${var.name}-${local.frontend_name}-task"
-  description          = "The ${local.frontend_name} application: reads the token parameter, sends to the queue"
-  assume_role_policy   = data.aws_iam_policy_document.ecs_tasks_assume.json
-  max_session_duration = 3600
-
-  tags = var.tags
-}
-
-data "aws_iam_policy_document" "frontend_task" {
-  statement {
-    sid       = "ReadToken"
-    actions   = ["ssm:GetParameter"]
-    resources = [aws_ssm_parameter.token.arn]
-  }
-
-  dynamic "statement" {
-    for_each = var.token_kms_key_arn == null ? [] : [var.token_kms_key_arn]
-
-    content {
-      sid       = "DecryptToken"
-      actions   = ["kms:Decrypt"]
-      resources = [statement.value]
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["ssm.${local.region}.amazonaws.com"]
-      }
-    }
-  }
-
-  statement {
-    sid       = "SendToQueue"
-    actions   = ["sqs:SendMessage"]
-    resources = [var.queue_arn]
-  }
-
-  dynamic "statement" {
-    for_each = var.queue_kms_key_arn == null ? [] : [var.queue_kms_key_arn]
-
-    content {
-      # SendMessage to a KMS-encrypted queue generates (and may reuse, hence Decrypt) a data key.
-      sid       = "EncryptQueueMessages"
-      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
-      resources = [statement.value]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.enable_execute_command ? [1] : []
-
-    content {
-      sid       = "EcsExec"
-      actions   = ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"]
-      resources = ["*"]
-    }
-  }
-}
-
-resource "aws_iam_role_policy" "frontend_task" {
-  name   = "read-token-send-to-queue"
-  role   = aws_iam_role.frontend_task.id
-  policy = data.aws_iam_policy_document.frontend_task.json
-}
-
-resource "aws_iam_role" "worker_task" {
-  name                 = "${var.name}-${local.worker_name}-task"
-  description          = "The ${local.worker_name} application: consumes the queue, writes to the data bucket prefix"
-  assume_role_policy   = data.aws_iam_policy_document.ecs_tasks_assume.json
-  max_session_duration = 3600
-
-  tags = var.tags
-}
-
-data "aws_iam_policy_document" "worker_task" {
-  statement {
-    sid       = "ConsumeQueue"
-    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
-    resources = [var.queue_arn]
-  }
-
-  dynamic "statement" {
-    for_each = var.queue_kms_key_arn == null ? [] : [var.queue_kms_key_arn]
-
-    content {
-      sid       = "DecryptQueueMessages"
-      actions   = ["kms:Decrypt"]
-      resources = [statement.value]
-    }
-  }
-
-  statement {
-    sid       = "WriteDataPrefix"
-    actions   = ["s3:PutObject"]
-    resources = ["${var.data_bucket_arn}/${var.data_prefix}*"]
-  }
-
-  dynamic "statement" {
-    for_each = var.data_bucket_kms_key_arn == null ? [] : [var.data_bucket_kms_key_arn]
-
-    content {
-      # SSE-KMS PutObject needs a data key; Decrypt covers multipart uploads.
-      sid       = "EncryptDataObjects"
-      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
-      resources = [statement.value]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.enable_execute_command ? [1] : []
-
-    content {
-      sid       = "EcsExec"
-      actions   = ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"]
-      resources = ["*"]
-    }
-  }
-}
-
-resource "aws_iam_role_policy" "worker_task" {
-  name   = "consume-queue-write-data"
-  role   = aws_iam_role.worker_task.id
-  policy = data.aws_iam_policy_document.worker_task.json
 }

@@ -35,7 +35,7 @@ variable "private_subnet_ids" {
 }
 
 variable "alb_security_group_id" {
-  description = "Security group of the ALB: the only source allowed to reach the frontend (on its container port)."
+  description = "Security group of the ALB: the only source allowed to reach the load-balanced service (on its container port)."
   type        = string
 
   validation {
@@ -45,7 +45,7 @@ variable "alb_security_group_id" {
 }
 
 variable "target_group_arn" {
-  description = "ARN of the ALB's ip target group the frontend registers its tasks in."
+  description = "ARN of the ALB's ip target group the load_balanced service registers its tasks in."
   type        = string
 
   validation {
@@ -75,7 +75,7 @@ variable "target_group_arn_suffix" {
 }
 
 variable "queue_url" {
-  description = "URL of the SQS queue (QUEUE_URL of both services)."
+  description = "URL of the SQS queue (QUEUE_URL of the services with send-to-queue or consume-queue access)."
   type        = string
 
   validation {
@@ -85,7 +85,7 @@ variable "queue_url" {
 }
 
 variable "queue_arn" {
-  description = "ARN of the SQS queue: the frontend may only send to it, the worker only receive, delete and change visibility."
+  description = "ARN of the SQS queue: send-to-queue may only send to it, consume-queue only receive, delete and change visibility."
   type        = string
 
   validation {
@@ -95,7 +95,7 @@ variable "queue_arn" {
 }
 
 variable "queue_name" {
-  description = "Name of the SQS queue (the QueueName dimension of the worker's backlog metric)."
+  description = "Name of the SQS queue (the QueueName dimension of backlog_per_task scaling)."
   type        = string
 
   validation {
@@ -116,7 +116,7 @@ variable "queue_kms_key_arn" {
 }
 
 variable "data_bucket_name" {
-  description = "Name of the S3 bucket the worker writes messages to (DATA_BUCKET)."
+  description = "Name of the S3 bucket write-data writes messages to (DATA_BUCKET)."
   type        = string
 
   validation {
@@ -126,7 +126,7 @@ variable "data_bucket_name" {
 }
 
 variable "data_bucket_arn" {
-  description = "ARN of the data bucket; the worker may put objects under data_prefix only."
+  description = "ARN of the data bucket; write-data may put objects under data_prefix only."
   type        = string
 
   validation {
@@ -147,7 +147,7 @@ variable "data_bucket_kms_key_arn" {
 }
 
 variable "data_prefix" {
-  description = "Key prefix the worker writes under (DATA_PREFIX); also the scope of its s3:PutObject permission. Empty or path segments ending in \"/\"."
+  description = "Key prefix write-data writes under (DATA_PREFIX); also the scope of its s3:PutObject permission. Empty or path segments ending in \"/\"."
   type        = string
   default     = "messages/"
 
@@ -157,186 +157,85 @@ variable "data_prefix" {
   }
 }
 
-variable "frontend_image_repository" {
-  description = "Image repository of the frontend without tag, e.g. \"<account>.dkr.ecr.<region>.amazonaws.com/frontend-service\". An ECR repository also scopes the execution role's pull permission."
+variable "services" {
+  description = <<-EOT
+    The services, by key (the key's title names the service in descriptions). Each entry:
+    service_name (ECS service and container name), image_repository and image_tag, port,
+    access (what the task role may do, each grant with the variables that go with it:
+    "read-token" TOKEN_PARAMETER, "send-to-queue" and "consume-queue" QUEUE_URL, "write-data"
+    DATA_BUCKET and DATA_PREFIX), load_balanced (register in target_group_arn; at most one
+    service), cpu and memory (Fargate sizes), min_count, max_count and desired_count (tasks;
+    desired_count defaults to min_count), health_check_start_period (seconds), scaling
+    (target-tracking targets: cpu_target %, requests_per_target per task and minute,
+    backlog_per_task visible messages per task; each null for no such policy), environment
+    (more variables) and secrets (variable => SSM parameter or secret ARN).
+  EOT
+  type = map(object({
+    service_name              = string
+    image_repository          = string
+    image_tag                 = string
+    port                      = number
+    access                    = list(string)
+    load_balanced             = optional(bool, false)
+    cpu                       = optional(number, 256)
+    memory                    = optional(number, 512)
+    min_count                 = optional(number, 1)
+    max_count                 = optional(number, 2)
+    desired_count             = optional(number)
+    health_check_start_period = optional(number, 15)
+    scaling = optional(object({
+      cpu_target          = optional(number)
+      requests_per_target = optional(number)
+      backlog_per_task    = optional(number)
+    }), {})
+    environment = optional(map(string), {})
+    secrets     = optional(map(string), {})
+  }))
+
+  validation {
+    condition     = length(var.services) > 0 && alltrue([for key in keys(var.services) : can(regex("^[a-z][a-z0-9_]*$", key))])
+    error_message = "services must hold at least one entry, keyed by lowercase identifiers (e.g. frontend)."
+  }
+
+  validation {
+    condition = alltrue([for service in var.services : length(service.access) > 0 && alltrue([
+      for grant in service.access : contains(["read-token", "send-to-queue", "consume-queue", "write-data"], grant)
+    ])])
+    error_message = "Every service's access must name at least one of read-token, send-to-queue, consume-queue, write-data."
+  }
+
+  validation {
+    condition     = length([for service in var.services : service if service.load_balanced]) <= 1
+    error_message = "At most one service may be load_balanced: the ALB has one target group."
+  }
+
+  validation {
+    condition     = length(distinct([for service in var.services : service.service_name])) == length(var.services)
+    error_message = "Every service needs its own service_name."
+  }
+
+  validation {
+    condition = alltrue([for service in var.services :
+      service.scaling.requests_per_target == null || service.load_balanced
+    ])
+    error_message = "scaling.requests_per_target needs load_balanced = true (it tracks the target group's requests)."
+  }
+}
+
+variable "container_user" {
+  description = "Non-root \"uid:gid\" the containers run as (the images create uid 10001)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+$", var.frontend_image_repository))
-    error_message = "frontend_image_repository must be a registry/repository path without tag or digest."
-  }
-}
-
-variable "frontend_image_tag" {
-  description = "Image tag of the frontend (an immutable tag, e.g. the git commit)."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.frontend_image_tag))
-    error_message = "frontend_image_tag must be a Docker tag: up to 128 letters, digits, '_', '.', '-', not starting with '.' or '-'."
-  }
-}
-
-variable "worker_image_repository" {
-  description = "Image repository of the worker without tag, e.g. \"<account>.dkr.ecr.<region>.amazonaws.com/sqs-puller-service\"."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)+$", var.worker_image_repository))
-    error_message = "worker_image_repository must be a registry/repository path without tag or digest."
-  }
-}
-
-variable "worker_image_tag" {
-  description = "Image tag of the worker (an immutable tag, e.g. the git commit)."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.worker_image_tag))
-    error_message = "worker_image_tag must be a Docker tag: up to 128 letters, digits, '_', '.', '-', not starting with '.' or '-'."
-  }
-}
-
-variable "frontend_cpu" {
-  description = "Fargate task CPU units of the frontend (256, 512, 1024, 2048, 4096, 8192 or 16384)."
-  type        = number
-  default     = 256
-
-  validation {
-    condition     = contains([256, 512, 1024, 2048, 4096, 8192, 16384], var.frontend_cpu)
-    error_message = "frontend_cpu must be a Fargate CPU size: 256, 512, 1024, 2048, 4096, 8192 or 16384."
-  }
-}
-
-variable "frontend_memory" {
-  description = "Fargate task memory (MiB) of the frontend; must be a valid combination with frontend_cpu."
-  type        = number
-  default     = 512
-
-  validation {
-    condition     = contains(lookup(local.fargate_memory_by_cpu, tostring(var.frontend_cpu), []), var.frontend_memory)
-    error_message = "frontend_memory is not a Fargate memory size for frontend_cpu (e.g. 256 CPU: 512, 1024 or 2048 MiB)."
-  }
-}
-
-variable "worker_cpu" {
-  description = "Fargate task CPU units of the worker (256, 512, 1024, 2048, 4096, 8192 or 16384)."
-  type        = number
-  default     = 256
-
-  validation {
-    condition     = contains([256, 512, 1024, 2048, 4096, 8192, 16384], var.worker_cpu)
-    error_message = "worker_cpu must be a Fargate CPU size: 256, 512, 1024, 2048, 4096, 8192 or 16384."
-  }
-}
-
-variable "worker_memory" {
-  description = "Fargate task memory (MiB) of the worker; must be a valid combination with worker_cpu."
-  type        = number
-  default     = 512
-
-  validation {
-    condition     = contains(lookup(local.fargate_memory_by_cpu, tostring(var.worker_cpu), []), var.worker_memory)
-    error_message = "worker_memory is not a Fargate memory size for worker_cpu (e.g. 256 CPU: 512, 1024 or 2048 MiB)."
-  }
-}
-
-variable "frontend_desired_count" {
-  description = "Frontend tasks at creation; afterwards autoscaling owns the count (Terraform ignores drift)."
-  type        = number
-  default     = 2
-
-  validation {
-    condition     = var.frontend_desired_count >= var.frontend_min_count && var.frontend_desired_count <= var.frontend_max_count
-    error_message = "frontend_desired_count must lie between frontend_min_count and frontend_max_count."
-  }
-}
-
-variable "frontend_min_count" {
-  description = "Minimum frontend tasks kept by autoscaling (at least 1)."
-  type        = number
-  default     = 2
-
-  validation {
-    condition     = var.frontend_min_count >= 1 && floor(var.frontend_min_count) == var.frontend_min_count
-    error_message = "frontend_min_count must be a whole number >= 1."
-  }
-}
-
-variable "frontend_max_count" {
-  description = "Maximum frontend tasks autoscaling may run."
-  type        = number
-  default     = 6
-
-  validation {
-    condition     = var.frontend_max_count >= var.frontend_min_count && floor(var.frontend_max_count) == var.frontend_max_count
-    error_message = "frontend_max_count must be a whole number >= frontend_min_count."
-  }
-}
-
-variable "worker_min_count" {
-  description = "Minimum worker tasks (at least 1, so the queue is always being drained and the backlog-per-task metric has a divisor)."
-  type        = number
-  default     = 1
-
-  validation {
-    condition     = var.worker_min_count >= 1 && floor(var.worker_min_count) == var.worker_min_count
-    error_message = "worker_min_count must be a whole number >= 1."
-  }
-}
-
-variable "worker_max_count" {
-  description = "Maximum worker tasks autoscaling may run."
-  type        = number
-  default     = 4
-
-  validation {
-    condition     = var.worker_max_count >= var.worker_min_count && floor(var.worker_max_count) == var.worker_max_count
-    error_message = "worker_max_count must be a whole number >= worker_min_count."
-  }
+  default     = "10001:10001"
 }
 
 variable "enable_autoscaling" {
-  description = "Manage the services' task counts with Application Auto Scaling (CPU, request and backlog target tracking). False keeps the counts at frontend_desired_count and worker_min_count; meant for emulators without Application Auto Scaling tagging, not for AWS."
+  description = "Manage the services' task counts with Application Auto Scaling (each service's scaling policies between min_count and max_count). False keeps every count at its desired_count."
   type        = bool
   default     = true
 }
 
-variable "worker_backlog_per_task_target" {
-  description = "Target of visible messages per running worker task (ApproximateNumberOfMessagesVisible / RunningTaskCount): roughly the messages one task processes within the acceptable latency."
-  type        = number
-  default     = 100
-
-  validation {
-    condition     = var.worker_backlog_per_task_target > 0
-    error_message = "worker_backlog_per_task_target must be positive."
-  }
-}
-
-variable "frontend_cpu_target" {
-  description = "Target average CPU utilisation (%) of the frontend service."
-  type        = number
-  default     = 60
-
-  validation {
-    condition     = var.frontend_cpu_target >= 10 && var.frontend_cpu_target <= 90
-    error_message = "frontend_cpu_target must be between 10 and 90 (%)."
-  }
-}
-
-variable "frontend_requests_per_target" {
-  description = "Target ALB requests per frontend task per minute (ALBRequestCountPerTarget)."
-  type        = number
-  default     = 1000
-
-  validation {
-    condition     = var.frontend_requests_per_target > 0
-    error_message = "frontend_requests_per_target must be positive."
-  }
-}
-
 variable "health_check_grace_period_seconds" {
-  description = "Seconds ECS ignores failing ALB health checks of a new frontend task (gunicorn start-up)."
+  description = "Seconds ECS ignores failing ALB health checks of a new task of the load-balanced service (gunicorn start-up)."
   type        = number
   default     = 30
 
@@ -347,7 +246,7 @@ variable "health_check_grace_period_seconds" {
 }
 
 variable "token_parameter_name" {
-  description = "Name of the SSM SecureString parameter holding the frontend's API token (TOKEN_PARAMETER)."
+  description = "Name of the SSM SecureString parameter holding the API token (TOKEN_PARAMETER of read-token access)."
   type        = string
   default     = "/app/frontend/token"
 
@@ -380,7 +279,7 @@ variable "token_length" {
 }
 
 variable "token_kms_key_arn" {
-  description = "Customer-managed KMS key ARN for the token parameter; null uses the AWS-managed aws/ssm key (then the frontend needs no KMS permission)."
+  description = "Customer-managed KMS key ARN for the token parameter; null uses the AWS-managed aws/ssm key (then read-token needs no KMS permission)."
   type        = string
   default     = null
 
@@ -391,14 +290,9 @@ variable "token_kms_key_arn" {
 }
 
 variable "log_retention_days" {
-  description = "Retention of the services' CloudWatch log groups (a value CloudWatch Logs accepts)."
+  description = "Retention of the services' CloudWatch log groups (a value CloudWatch Logs accepts; modules/ecs-service validates it)."
   type        = number
   default     = 30
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
-  }
 }
 
 variable "log_kms_key_arn" {
@@ -413,13 +307,13 @@ variable "log_kms_key_arn" {
 }
 
 variable "container_insights" {
-  description = "Enable Container Insights on the cluster. The worker's backlog-per-task scaling divides by Container Insights' RunningTaskCount, so it may be false only with enable_autoscaling = false."
+  description = "Enable Container Insights on the cluster. Backlog-per-task scaling divides by Container Insights' RunningTaskCount, so it may be false only when no service scales on backlog_per_task (or enable_autoscaling = false)."
   type        = bool
   default     = true
 
   validation {
-    condition     = var.container_insights || !var.enable_autoscaling
-    error_message = "container_insights must be true while enable_autoscaling is: the worker scales on ApproximateNumberOfMessagesVisible / ECS/ContainerInsights RunningTaskCount."
+    condition     = var.container_insights || !var.enable_autoscaling || alltrue([for service in var.services : service.scaling.backlog_per_task == null])
+    error_message = "container_insights must be true while a service scales on backlog_per_task: ApproximateNumberOfMessagesVisible / ECS/ContainerInsights RunningTaskCount."
   }
 }
 
@@ -446,18 +340,8 @@ variable "egress_prefix_list_ids" {
 }
 
 variable "enable_execute_command" {
-  description = "Enable ECS Exec on both services (an interactive shell in running tasks). Off by default; turning it on also grants the task roles the ssmmessages channel actions."
+  description = "Enable ECS Exec on every service (an interactive shell in running tasks). Off by default; turning it on also grants the task roles the ssmmessages channel actions."
   type        = bool
   default     = false
 }
 
-variable "container_user" {
-  description = "Non-root \"uid:gid\" the containers run as (the images create uid 10001)."
-  type        = string
-  default     = "10001:10001"
-
-  validation {
-    condition     = can(regex("^[1-9][0-9]*(:[0-9]+)?$", var.container_user))
-    error_message = "container_user must be a non-zero numeric uid, optionally with :gid (never root)."
-  }
-}

@@ -48,10 +48,18 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
   bucket = aws_s3_bucket.this.id
 
   rule {
-    id     = "expire-noncurrent-and-abort-multipart"
+    id     = var.expiration_days == null ? "expire-noncurrent-and-abort-multipart" : "expire-objects-noncurrent-and-abort-multipart"
     status = "Enabled"
 
     filter {}
+
+    dynamic "expiration" {
+      for_each = var.expiration_days == null ? [] : [var.expiration_days]
+
+      content {
+        days = expiration.value
+      }
+    }
 
     noncurrent_version_expiration {
       noncurrent_days = var.noncurrent_version_expiration_days
@@ -74,29 +82,20 @@ resource "aws_s3_bucket_logging" "this" {
   target_prefix = var.access_log_prefix
 }
 
-data "aws_iam_policy_document" "tls_only" {
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
+module "tls_only" {
+  source = "../tls-only-policy"
 
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
+  service       = "s3"
+  resource_arns = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
+}
 
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+data "aws_iam_policy_document" "this" {
+  source_policy_documents = concat([module.tls_only.json], var.policy_documents)
 }
 
 resource "aws_s3_bucket_policy" "this" {
   bucket = aws_s3_bucket.this.id
-  policy = data.aws_iam_policy_document.tls_only.json
+  policy = data.aws_iam_policy_document.this.json
 
   # A bucket policy is refused while the public access block is being applied.
   depends_on = [aws_s3_bucket_public_access_block.this]

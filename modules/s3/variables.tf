@@ -69,3 +69,20 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "expiration_days" {
+  description = "Days after which current object versions expire (e.g. a log bucket's retention); null keeps objects until deleted."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.expiration_days == null || try(var.expiration_days >= 1 && floor(var.expiration_days) == var.expiration_days, false)
+    error_message = "expiration_days must be null or a positive integer."
+  }
+}
+
+variable "policy_documents" {
+  description = "Further IAM policy documents (JSON) merged into the bucket policy after its TLS-only statement, e.g. a log delivery grant. Statement Sids must be unique."
+  type        = list(string)
+  default     = []
+}

@@ -46,37 +46,23 @@ resource "aws_sqs_queue" "this" {
   tags = var.tags
 }
 
-data "aws_iam_policy_document" "deny_insecure_transport" {
+module "tls_only" {
+  source = "../tls-only-policy"
   for_each = {
     queue = aws_sqs_queue.this.arn
     dlq   = aws_sqs_queue.dlq.arn
   }
 
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sqs:*"]
-    resources = [each.value]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+  service       = "sqs"
+  resource_arns = [each.value]
 }
 
 resource "aws_sqs_queue_policy" "this" {
   queue_url = aws_sqs_queue.this.id
-  policy    = data.aws_iam_policy_document.deny_insecure_transport["queue"].json
+  policy    = module.tls_only["queue"].json
 }
 
 resource "aws_sqs_queue_policy" "dlq" {
   queue_url = aws_sqs_queue.dlq.id
-  policy    = data.aws_iam_policy_document.deny_insecure_transport["dlq"].json
+  policy    = module.tls_only["dlq"].json
 }

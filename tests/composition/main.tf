@@ -4,7 +4,12 @@
 data "aws_caller_identity" "current" {}
 
 locals {
-  tags = { Environment = var.name, ManagedBy = "terraform" }
+  tags  = { Environment = var.name, ManagedBy = "terraform" }
+  stack = jsondecode(file("${path.module}/../../stack.json"))
+  service_roles = {
+    frontend = { access = ["read-token", "send-to-queue"], load_balanced = true, scaling = { cpu_target = 60, requests_per_target = 1000 } }
+    worker   = { access = ["consume-queue", "write-data"], health_check_start_period = 40, scaling = { backlog_per_task = 100 } }
+  }
 }
 
 module "vpc" {
@@ -50,8 +55,9 @@ module "data_bucket" {
 module "ecr" {
   source = "../../modules/ecr"
 
-  force_delete = true
-  tags         = local.tags
+  repository_names = [for service in values(local.stack.services) : service.ecr_repository]
+  force_delete     = true
+  tags             = local.tags
 }
 
 module "ecs" {
@@ -72,10 +78,16 @@ module "ecs" {
   data_bucket_name = module.data_bucket.bucket_name
   data_bucket_arn  = module.data_bucket.bucket_arn
 
-  frontend_image_repository = module.ecr.repository_urls["frontend-service"]
-  frontend_image_tag        = var.image_tag
-  worker_image_repository   = module.ecr.repository_urls["sqs-puller-service"]
-  worker_image_tag          = var.image_tag
+  # The services as live/_common/ecs.hcl builds them from stack.json.
+  services = {
+    for key, service in local.stack.services : key => merge(local.service_roles[key], {
+      service_name     = service.ecs_service
+      image_repository = module.ecr.repository_urls[service.ecr_repository]
+      image_tag        = var.image_tag
+      port             = service.port
+    })
+  }
+  data_prefix = local.stack.data_prefix
 
   log_retention_days = 7
   tags               = local.tags
@@ -87,16 +99,13 @@ module "ecs" {
 module "monitoring" {
   source = "../../modules/monitoring"
 
-  name                    = var.name
-  queue_name              = module.queue.queue_name
-  dlq_name                = module.queue.dlq_name
-  alb_arn_suffix          = module.alb.alb_arn_suffix
-  target_group_arn_suffix = module.alb.target_group_arn_suffix
-  cluster_name            = module.ecs.cluster_name
-  services = {
-    frontend = module.ecs.frontend_service_name
-    worker   = module.ecs.worker_service_name
-  }
+  name                     = var.name
+  queue_name               = module.queue.queue_name
+  dlq_name                 = module.queue.dlq_name
+  alb_arn_suffix           = module.alb.alb_arn_suffix
+  target_group_arn_suffix  = module.alb.target_group_arn_suffix
+  cluster_name             = module.ecs.cluster_name
+  services                 = { for key, service in module.ecs.services : key => service.service_name }
   kms_deletion_window_days = 7
   tags                     = local.tags
 }

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from devstack import plans
+from devstack import plans, stack
 from devstack.live import ENVIRONMENTS, LIVE, MOCK_NOTICE, units, warnings_in
-from devstack.stackdef import PROJECT, REPO_ROOT
+from devstack.stackdef import EMULATOR, PROJECT, REGION, REPO_ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -60,6 +60,9 @@ def test_environment_plans_every_unit_with_its_tags(
         components = {c["change"]["after"]["tags_all"].get("Component") for c in tagged}
         assert unit in components, f"{environment}/{unit}: no resource tagged Component={unit}"
         assert components <= {unit, None}, components
+    assert_twin_sets_the_task_definition_variables(
+        unit_plans["ecs"]["planned_values"]["outputs"]["containers"]["value"]
+    )
 
 
 def test_planning_leaves_the_live_tree_untouched(
@@ -90,3 +93,23 @@ def test_plan_sets_are_reused_only_while_their_inputs_are_unchanged(
     finally:
         plan_set.stamp.write_text(stamp, encoding="ascii")
     assert plans.inputs_hash("local") != plans.inputs_hash("dev")
+
+
+def assert_twin_sets_the_task_definition_variables(containers: dict[str, Any]) -> None:
+    """`make up` runs each service with the variables its ECS container gets (the ecs unit's
+    `containers` output), plus only the emulator endpoint and loopback bind addresses."""
+    settings = stack.StackSettings(
+        endpoint=EMULATOR.endpoint,
+        region=REGION,
+        queue_url="http://127.0.0.1:4566/123456789012/q",
+        dlq_url="http://127.0.0.1:4566/123456789012/q-dlq",
+        data_bucket="bucket",
+        token_parameter="/app/frontend/token",
+    )
+    local_only = {"AWS_ENDPOINT_URL", "GUNICORN_CMD_ARGS", "HOST"}
+    twins = {"frontend": stack.FRONTEND, "worker": stack.WORKER}
+    assert set(containers) == set(twins)
+    for key, service in twins.items():
+        twin = settings.service_env(service)
+        assert set(twin) - local_only == set(containers[key]["environment"]), key
+        assert twin["PORT"] == containers[key]["environment"]["PORT"], key

