@@ -17,8 +17,8 @@ from devstack.stackdef import REPO_ROOT
 
 CONFIG = REPO_ROOT / ".checkov.yaml"
 FIXTURES = REPO_ROOT / "policies" / "tests" / "fixtures"
-# Python checks CKV_ORG_1..11 and YAML graph policies CKV2_ORG_1..2 in policies/checks.
-CUSTOM_IDS = (*(f"CKV_ORG_{n}" for n in range(1, 12)), "CKV2_ORG_1", "CKV2_ORG_2")
+# Python checks CKV_ORG_1..12 and YAML graph policies CKV2_ORG_1..3 in policies/checks.
+CUSTOM_IDS = (*(f"CKV_ORG_{n}" for n in range(1, 13)), "CKV2_ORG_1", "CKV2_ORG_2", "CKV2_ORG_3")
 TIMEOUT_S = 600
 
 # (check id, resource address) -> "PASSED" | "FAILED"

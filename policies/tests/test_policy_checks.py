@@ -46,6 +46,11 @@ EXPECTED_BOTH: list[tuple[str, str, str]] = [
     ("CKV_ORG_11", "aws_ecr_repository.pass_immutable_scanned", P),
     ("CKV_ORG_11", "aws_ecr_repository.fail_mutable", F),
     ("CKV_ORG_11", "aws_ecr_repository.fail_no_scan", F),
+    ("CKV_ORG_12", "aws_iam_role.pass_task", P),
+    ("CKV_ORG_12", "aws_iam_role.fail_admin_role", F),
+    ("CKV_ORG_12", "aws_iam_role_policy_attachment.pass_customer_managed", P),
+    ("CKV_ORG_12", "aws_iam_role_policy_attachment.fail_admin", F),
+    ("CKV_ORG_12", "aws_iam_policy_attachment.fail_power_user", F),
     ("CKV2_ORG_1", "aws_lb.pass_tls_redirect", P),
     ("CKV2_ORG_1", "aws_lb.pass_no_tls_forwards", P),
     ("CKV2_ORG_1", "aws_lb.fail_tls_but_http_forwards", F),
@@ -69,6 +74,11 @@ EXPECTED_PLAN_ONLY = [
     ("CKV_ORG_1", "aws_ecs_task_definition.pass_hardened", P),
     ("CKV_ORG_1", "aws_sqs_queue.fail_untagged_dlq", F),
     ("CKV_ORG_1", "aws_sqs_queue.fail_empty_tag_dlq", F),
+    # The environment is the Environment tag in tags_all, which only a plan has.
+    ("CKV2_ORG_3", "aws_lb.pass_dev_plain_http", P),
+    ("CKV2_ORG_3", "aws_lb.pass_internal_plain_http", P),
+    ("CKV2_ORG_3", "aws_lb.pass_prod_https", P),
+    ("CKV2_ORG_3", "aws_lb.fail_prod_plain_http", F),
 ]
 
 
