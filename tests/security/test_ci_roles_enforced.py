@@ -33,7 +33,8 @@ from botocore.exceptions import ClientError
 from devstack import emulator, module_tests, terraform
 from devstack.stackdef import REGION, REPO_ROOT
 
-pytestmark = pytest.mark.integration
+# Applying the module takes minutes on a busy machine; the calls themselves take seconds.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1200)]
 
 ACCOUNT = emulator.ACCOUNT_ID
 NAME = "devops-prod"
