@@ -7,9 +7,16 @@ import shutil
 import pytest
 
 from devstack import terraform
-from devstack.checkov import CUSTOM_IDS, FIXTURES, Results, scan
+from devstack.checkov import CHECKS_DIR, CUSTOM_IDS, FIXTURES, PENDING_CHECKS_DIR, Results, scan
 
 P, F = "PASSED", "FAILED"
+# The active checks and the pending ones (not yet in .checkov.yaml), which are tested too.
+ALL_CHECK_DIRS = [
+    "--external-checks-dir",
+    str(CHECKS_DIR),
+    "--external-checks-dir",
+    str(PENDING_CHECKS_DIR),
+]
 
 # (check id, resource address as checkov reports it, verdict). In a plan the IAM data
 # sources are already evaluated into the policies that use them, so they are HCL-only.
@@ -84,7 +91,7 @@ EXPECTED_PLAN_ONLY = [
 
 @pytest.fixture(scope="module")
 def hcl_results() -> Results:
-    results, _ = scan("terraform", ["--directory", str(FIXTURES / "hcl")])
+    results, _ = scan("terraform", [*ALL_CHECK_DIRS, "--directory", str(FIXTURES / "hcl")])
     return results
 
 
@@ -99,7 +106,7 @@ def plan_results(tmp_path_factory: pytest.TempPathFactory) -> Results:
     shown = terraform.run(workdir, "show", "-json", "tfplan", timeout=120)
     plan_json = workdir / "tfplan.json"
     plan_json.write_text(shown, encoding="utf-8")
-    results, _ = scan("terraform_plan", ["--file", str(plan_json)])
+    results, _ = scan("terraform_plan", [*ALL_CHECK_DIRS, "--file", str(plan_json)])
     return results
 
 

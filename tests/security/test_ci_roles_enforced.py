@@ -34,7 +34,7 @@ from devstack import emulator, module_tests, terraform
 from devstack.stackdef import REGION, REPO_ROOT
 
 # Applying the module takes minutes on a busy machine; the calls themselves take seconds.
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(1200)]
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
 
 ACCOUNT = emulator.ACCOUNT_ID
 NAME = "devops-prod"
@@ -46,7 +46,7 @@ TOKEN_PARAMETER = "/app/frontend/token"  # pragma: allowlist secret
 LOG_GROUP = f"/ecs/{NAME}/frontend-service"
 QUEUE = f"{NAME}-queue"
 STACK_ROLE = f"{NAME}-frontend-task"
-TIMEOUT_S = 300
+TIMEOUT_S = 1200
 
 
 @dataclass(frozen=True)
