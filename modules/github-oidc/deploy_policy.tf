@@ -280,18 +280,47 @@ data "aws_iam_policy_document" "deploy" {
 # What any role the deploy role creates can ever do: the runtime calls of the services (task
 # roles, execution roles, flow logs). The roles' own policies scope them to ARNs.
 data "aws_iam_policy_document" "boundary" {
-  #checkov:skip=CKV_ORG_8:A permissions boundary caps, it grants nothing: the runtime actions it lists are scoped by the roles' own policies
+  statement {
+    sid       = "PullImages"
+    effect    = "Allow"
+    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    resources = ["arn:${local.partition}:ecr:${local.regional}:repository/*"]
+  }
 
   statement {
-    sid    = "ServiceRuntime"
+    sid       = "WriteLogs"
+    effect    = "Allow"
+    actions   = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+    resources = ["arn:${local.partition}:logs:${local.regional}:log-group:*"]
+  }
+
+  statement {
+    sid       = "StackQueues"
+    effect    = "Allow"
+    actions   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:SendMessage"]
+    resources = ["arn:${local.partition}:sqs:${local.regional}:${var.name}-*"]
+  }
+
+  statement {
+    sid       = "StackDataObjects"
+    effect    = "Allow"
+    actions   = ["s3:PutObject"]
+    resources = ["arn:${local.partition}:s3:::${lower(var.name)}-data-*/*"]
+  }
+
+  statement {
+    sid       = "StackParametersAndKeys"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey", "ssm:GetParameter"]
+    resources = ["arn:${local.partition}:ssm:${local.regional}:parameter/*", "arn:${local.partition}:kms:${local.regional}:key/*"]
+  }
+
+  # No resource-level permissions exist for these.
+  statement {
+    sid    = "Unscopable"
     effect = "Allow"
     actions = [
-      "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetAuthorizationToken", "ecr:GetDownloadUrlForLayer",
-      "kms:Decrypt", "kms:GenerateDataKey",
-      "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:PutLogEvents",
-      "s3:PutObject",
-      "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:SendMessage",
-      "ssm:GetParameter",
+      "ecr:GetAuthorizationToken",
       "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel",
     ]
     resources = ["*"]

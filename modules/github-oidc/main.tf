@@ -153,7 +153,6 @@ resource "aws_iam_role_policy" "deploy" {
 # Every role the deploy role creates must carry this boundary (deploy_policy.tf): whatever
 # inline policy the deploy role writes, those roles can do no more than the services need.
 resource "aws_iam_policy" "boundary" {
-  #checkov:skip=CKV_ORG_8:A permissions boundary caps, it grants nothing: the runtime actions it lists are scoped by the roles' own policies
   name        = local.boundary_name
   description = "Permissions boundary of every role the ${var.name} deploy role creates"
   policy      = data.aws_iam_policy_document.boundary.json

@@ -61,7 +61,6 @@ data "aws_iam_policy_document" "plan" {
       "ec2:DescribeSecurityGroups",
       "ec2:DescribeSubnets",
       "ec2:DescribeTags",
-      "ec2:DescribeVpcAttribute",
       "ec2:DescribeVpcEndpoints",
       "ec2:DescribeVpcs",
       "ecs:DescribeClusters",
@@ -88,6 +87,7 @@ data "aws_iam_policy_document" "plan" {
     actions = [
       "application-autoscaling:ListTagsForResource",
       "cloudwatch:ListTagsForResource",
+      "ec2:DescribeVpcAttribute",
       "ecr:DescribeRepositories",
       "ecr:GetLifecyclePolicy",
       "ecr:GetRepositoryPolicy",
@@ -104,6 +104,7 @@ data "aws_iam_policy_document" "plan" {
       "arn:${local.partition}:application-autoscaling:${local.region}:${local.account_id}:scalable-target/*",
       "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name}-*",
       "arn:${local.partition}:ecr:${local.region}:${local.account_id}:repository/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*",
       "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${var.name}-*",
