@@ -48,7 +48,6 @@ data "aws_iam_policy_document" "plan" {
     actions = [
       "application-autoscaling:DescribeScalableTargets",
       "application-autoscaling:DescribeScalingPolicies",
-      "cloudwatch:DescribeAlarms",
       "ec2:DescribeAddresses",
       "ec2:DescribeAvailabilityZones",
       "ec2:DescribeFlowLogs",
@@ -63,8 +62,6 @@ data "aws_iam_policy_document" "plan" {
       "ec2:DescribeTags",
       "ec2:DescribeVpcEndpoints",
       "ec2:DescribeVpcs",
-      "ecs:DescribeClusters",
-      "ecs:DescribeServices",
       "ecs:DescribeTaskDefinition",
       "elasticloadbalancing:DescribeListenerAttributes",
       "elasticloadbalancing:DescribeListeners",
@@ -76,7 +73,6 @@ data "aws_iam_policy_document" "plan" {
       "elasticloadbalancing:DescribeTargetGroups",
       "logs:DescribeLogGroups",
       "ssm:DescribeParameters",
-      "wafv2:GetWebACLForResource",
     ]
     resources = ["*"]
   }
@@ -86,12 +82,15 @@ data "aws_iam_policy_document" "plan" {
     effect = "Allow"
     actions = [
       "application-autoscaling:ListTagsForResource",
+      "cloudwatch:DescribeAlarms",
       "cloudwatch:ListTagsForResource",
       "ec2:DescribeVpcAttribute",
       "ecr:DescribeRepositories",
       "ecr:GetLifecyclePolicy",
       "ecr:GetRepositoryPolicy",
       "ecr:ListTagsForResource",
+      "ecs:DescribeClusters",
+      "ecs:DescribeServices",
       "ecs:ListTagsForResource",
       "logs:ListTagsForResource",
       "logs:ListTagsLogGroup",
@@ -99,6 +98,7 @@ data "aws_iam_policy_document" "plan" {
       "sqs:GetQueueUrl",
       "sqs:ListQueueTags",
       "ssm:ListTagsForResource",
+      "wafv2:GetWebACLForResource",
     ]
     resources = [
       "arn:${local.partition}:application-autoscaling:${local.region}:${local.account_id}:scalable-target/*",
@@ -106,6 +106,7 @@ data "aws_iam_policy_document" "plan" {
       "arn:${local.partition}:ecr:${local.region}:${local.account_id}:repository/*",
       "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:*",
+      "arn:${local.partition}:elasticloadbalancing:${local.region}:${local.account_id}:loadbalancer/app/${var.name}/*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*",
       "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${var.name}-*",
       "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/*",
