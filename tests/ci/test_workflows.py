@@ -124,7 +124,8 @@ def test_plan_covers_every_environment_from_pull_requests_only() -> None:
     assert job["environment"] == "plan-${{ matrix.environment }}"
     text = (GITHUB / "workflows" / "plan.yml").read_text()
     # The plan role may not write state or lock files, nor decrypt the token a refresh reads.
-    assert 'PLAN_ARGS="-lock=false -refresh=false" scripts/plan-environment.sh' in text
+    plan_step = next(step for step in job["steps"] if step.get("id") == "plan")
+    assert plan_step["env"]["PLAN_ARGS"] == "-lock=false -refresh=false"
     assert 'scripts/plan-environment.sh "$ENVIRONMENT" "$RUNNER_TEMP/plans" "$BASE_SHA"' in text
     assert '--plans "$RUNNER_TEMP/plans/json/live/$ENVIRONMENT"' in text
     # The same gate as `make policy` (module skip reasons honoured), not a bare checkov run.
