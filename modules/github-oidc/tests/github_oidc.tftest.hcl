@@ -33,6 +33,11 @@ run "roles_trust_only_this_repository" {
   }
 
   assert {
+    condition     = jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:job_workflow_ref"] == "acme/ingest-pipeline/.github/workflows/apply.yml@refs/heads/main"
+    error_message = "the deploy role must trust only main's apply workflow"
+  }
+
+  assert {
     condition     = jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
     error_message = "the deploy role must require the sts.amazonaws.com audience"
   }
@@ -52,9 +57,9 @@ run "plan_role_never_writes_state" {
   command = plan
 
   assert {
-    condition = one([
+    condition = toset(one([
       for s in jsondecode(aws_iam_role_policy.plan.policy).Statement : s if s.Sid == "NeverWriteStateOrLocks"
-    ]).Resource == ["arn:aws:s3:::acme-terraform-state", "arn:aws:s3:::acme-terraform-state/*"]
+    ]).Resource) == toset(["arn:aws:s3:::acme-terraform-state", "arn:aws:s3:::acme-terraform-state/*"])
     error_message = "the plan role is denied writing state and lock files in the whole state bucket"
   }
 
@@ -70,9 +75,9 @@ run "deploy_role_cannot_touch_the_ci_roles" {
   command = plan
 
   assert {
-    condition = one([
+    condition = toset(one([
       for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s if s.Sid == "NeverTheCiRolesThemselves"
-    ]).Resource == ["arn:aws:iam::${data.aws_caller_identity.current.account_id}:role/devops-test-github-*", "arn:aws:iam::${data.aws_caller_identity.current.account_id}:policy/devops-test-github-*"]
+    ]).Resource) == toset(["arn:aws:iam::${data.aws_caller_identity.current.account_id}:role/devops-test-github-*", "arn:aws:iam::${data.aws_caller_identity.current.account_id}:policy/devops-test-github-*"])
     error_message = "the deploy role must be denied IAM on the CI roles"
   }
 
