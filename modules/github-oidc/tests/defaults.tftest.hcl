@@ -25,8 +25,8 @@ run "prod_plans_only_through_the_reviewed_plan_environment" {
   }
 
   assert {
-    condition     = jsondecode(data.aws_iam_policy_document.deploy_trust.json).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:job_workflow_ref"] == "acme/ingest-pipeline/.github/workflows/apply.yml@refs/heads/main"
-    error_message = "the deploy role trusts only main's apply workflow"
+    condition     = local.deploy_workflow_refs == ["acme/ingest-pipeline/.github/workflows/apply.yml@refs/heads/main"]
+    error_message = "the deploy role trusts only main's apply workflow (the applied trust policy: github_oidc.tftest.hcl)"
   }
 }
 
