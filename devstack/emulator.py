@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,10 +76,16 @@ def is_ready(endpoint: str) -> bool:
         return False
 
 
-def start(port: int, log_path: Path | None = None) -> Emulator:
-    """Start moto server on 127.0.0.1:port and wait until it answers."""
+def start(
+    port: int, log_path: Path | None = None, settings: Mapping[str, str] | None = None
+) -> Emulator:
+    """Start moto server on 127.0.0.1:port and wait until it answers.
+
+    `settings` are server settings on top of stack.json's, e.g. INITIAL_NO_AUTH_ACTION_COUNT
+    for IAM enforcement (tests/security).
+    """
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - owned by the child
-    env = {**os.environ, **EMULATOR_ENV, **SERVER_SETTINGS}
+    env = {**os.environ, **EMULATOR_ENV, **SERVER_SETTINGS, **(settings or {})}
     # moto_server with the provider-compatibility fixes of devstack/moto_server.py.
     process = subprocess.Popen(  # noqa: S603 - fixed argv
         [sys.executable, "-m", "devstack.moto_server", "-H", HOST, "-p", str(port)],
@@ -113,9 +119,11 @@ def stop(emulator: Emulator) -> None:
 
 
 @contextmanager
-def running(port: int | None = None) -> Iterator[Emulator]:
+def running(
+    port: int | None = None, settings: Mapping[str, str] | None = None
+) -> Iterator[Emulator]:
     """A moto server for the duration of the block (a free port by default)."""
-    emulator = start(port or free_port())
+    emulator = start(port or free_port(), settings=settings)
     try:
         yield emulator
     finally:

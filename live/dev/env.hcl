@@ -65,5 +65,7 @@ locals {
 
   github_oidc = {
     deploy_from_main_branch = false
+    # dev holds no data worth protecting: pull_request jobs may plan it without a review.
+    trust_pull_requests = true
   }
 }

@@ -66,5 +66,7 @@ locals {
 
   github_oidc = {
     deploy_from_main_branch = false
+    # Plans only from jobs of the reviewed GitHub environment plan-<env>, never pull_request.
+    trust_pull_requests = false
   }
 }

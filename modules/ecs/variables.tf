@@ -344,4 +344,3 @@ variable "enable_execute_command" {
   type        = bool
   default     = false
 }
-

@@ -8,28 +8,46 @@ locals {
   oidc_host  = "token.actions.githubusercontent.com"
   partition  = data.aws_partition.current.partition
   account_id = data.aws_caller_identity.current.account_id
+  region     = data.aws_region.current.name
 
   oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : var.oidc_provider_arn
 
-  # The `sub` claims GitHub issues: pull_request jobs, and jobs of one environment (whose
-  # protection rules, e.g. required reviewers, have passed before the token is issued).
-  plan_subjects = ["repo:${var.github_repository}:pull_request"]
+  # The `sub` claims GitHub issues. A job of a GitHub environment gets its token only after the
+  # environment's protection rules (required reviewers, branch rules) have passed; a
+  # pull_request job gets one as soon as anyone with write access opens a pull request.
+  plan_environment = coalesce(var.plan_environment, "plan-${var.github_environment}")
+  plan_subjects = concat(
+    ["repo:${var.github_repository}:environment:${local.plan_environment}"],
+    var.trust_pull_requests ? ["repo:${var.github_repository}:pull_request"] : [],
+  )
   deploy_subjects = concat(
     ["repo:${var.github_repository}:environment:${var.github_environment}"],
     var.deploy_from_main_branch ? ["repo:${var.github_repository}:ref:refs/heads/main"] : [],
   )
+  # The workflow file (and ref) whose jobs may deploy: main's reviewed apply workflow, never a
+  # workflow a branch or pull request brings along.
+  deploy_workflow_refs = [for path in var.deploy_workflow_paths : "${var.github_repository}/${path}@refs/heads/main"]
 
   state_bucket_arn  = "arn:${local.partition}:s3:::${var.state_bucket_name}"
   state_objects_arn = "${local.state_bucket_arn}/${var.state_key_prefix}*"
   lock_table_arn = var.state_lock_table_name == null ? null : format(
-    "arn:%s:dynamodb:%s:%s:table/%s", local.partition, data.aws_region.current.name, local.account_id, var.state_lock_table_name
+    "arn:%s:dynamodb:%s:%s:table/%s", local.partition, local.region, local.account_id, var.state_lock_table_name
   )
 
   # IAM objects the deploy role may manage: those of this environment's stack only.
-  managed_roles_arn     = "arn:${local.partition}:iam::${local.account_id}:role/${var.name}-*"
-  managed_policies_arn  = "arn:${local.partition}:iam::${local.account_id}:policy/${var.name}-*"
-  github_roles_arn      = "arn:${local.partition}:iam::${local.account_id}:role/${var.name}-github-*"
-  service_linked_prefix = "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role"
+  managed_roles_arn    = "arn:${local.partition}:iam::${local.account_id}:role/${var.name}-*"
+  managed_policies_arn = "arn:${local.partition}:iam::${local.account_id}:policy/${var.name}-*"
+  github_roles_arn     = "arn:${local.partition}:iam::${local.account_id}:role/${var.name}-github-*"
+  github_policies_arn  = "arn:${local.partition}:iam::${local.account_id}:policy/${var.name}-github-*"
+  boundary_name        = "${var.name}-github-boundary"
+  boundary_arn         = "arn:${local.partition}:iam::${local.account_id}:policy/${local.boundary_name}"
+
+  # Buckets holding data (messages, load-balancer access logs), whose objects no CI role
+  # reads: the stack's own names plus var.data_bucket_names.
+  data_bucket_arns = [
+    for bucket in concat(["${lower(var.name)}-data-*", "${lower(var.name)}-alb-logs-*"], var.data_bucket_names) :
+    "arn:${local.partition}:s3:::${bucket}"
+  ]
 }
 
 resource "aws_iam_openid_connect_provider" "github" {
@@ -46,7 +64,7 @@ resource "aws_iam_openid_connect_provider" "github" {
 
 data "aws_iam_policy_document" "plan_trust" {
   statement {
-    sid     = "GitHubPullRequests"
+    sid     = "GitHubPlans"
     effect  = "Allow"
     actions = ["sts:AssumeRoleWithWebIdentity"]
 
@@ -71,7 +89,7 @@ data "aws_iam_policy_document" "plan_trust" {
 
 data "aws_iam_policy_document" "deploy_trust" {
   statement {
-    sid     = "GitHubDeployEnvironment"
+    sid     = "GitHubDeployEnvironmentOnMainWorkflow"
     effect  = "Allow"
     actions = ["sts:AssumeRoleWithWebIdentity"]
 
@@ -91,143 +109,12 @@ data "aws_iam_policy_document" "deploy_trust" {
       variable = "${local.oidc_host}:sub"
       values   = local.deploy_subjects
     }
-  }
-}
-
-# --- state access -------------------------------------------------------------------
-
-data "aws_iam_policy_document" "plan_state" {
-  statement {
-    sid       = "ListStateBucket"
-    effect    = "Allow"
-    actions   = ["s3:ListBucket"]
-    resources = [local.state_bucket_arn]
-  }
-
-  statement {
-    sid       = "ReadState"
-    effect    = "Allow"
-    actions   = ["s3:GetObject"]
-    resources = [local.state_objects_arn]
-  }
-
-  # A plan takes the state lock: with S3 lock files that is a <key>.tflock object.
-  statement {
-    sid       = "LockState"
-    effect    = "Allow"
-    actions   = ["s3:PutObject", "s3:DeleteObject"]
-    resources = ["${local.state_objects_arn}.tflock"]
-  }
-
-  dynamic "statement" {
-    for_each = local.lock_table_arn == null ? [] : [local.lock_table_arn]
-    content {
-      sid       = "LockStateTable"
-      effect    = "Allow"
-      actions   = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]
-      resources = [statement.value]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.state_kms_key_arn == null ? [] : [var.state_kms_key_arn]
-    content {
-      sid       = "StateKey"
-      effect    = "Allow"
-      actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-      resources = [statement.value]
-    }
-  }
-}
-
-data "aws_iam_policy_document" "deploy" {
-  source_policy_documents = [data.aws_iam_policy_document.plan_state.json]
-
-  statement {
-    sid       = "WriteState"
-    effect    = "Allow"
-    actions   = ["s3:PutObject", "s3:DeleteObject"]
-    resources = [local.state_objects_arn]
-  }
-
-  statement {
-    sid    = "ManageStackRoles"
-    effect = "Allow"
-    actions = [
-      "iam:AttachRolePolicy",
-      "iam:CreateRole",
-      "iam:DeleteRole",
-      "iam:DeleteRolePolicy",
-      "iam:DetachRolePolicy",
-      "iam:GetRole",
-      "iam:GetRolePolicy",
-      "iam:ListAttachedRolePolicies",
-      "iam:ListInstanceProfilesForRole",
-      "iam:ListRolePolicies",
-      "iam:PutRolePolicy",
-      "iam:TagRole",
-      "iam:UntagRole",
-      "iam:UpdateAssumeRolePolicy",
-      "iam:UpdateRole",
-      "iam:UpdateRoleDescription",
-    ]
-    resources = [local.managed_roles_arn]
-  }
-
-  statement {
-    sid    = "ManageStackPolicies"
-    effect = "Allow"
-    actions = [
-      "iam:CreatePolicy",
-      "iam:CreatePolicyVersion",
-      "iam:DeletePolicy",
-      "iam:DeletePolicyVersion",
-      "iam:GetPolicy",
-      "iam:GetPolicyVersion",
-      "iam:ListPolicyVersions",
-      "iam:TagPolicy",
-      "iam:UntagPolicy",
-    ]
-    resources = [local.managed_policies_arn]
-  }
-
-  statement {
-    sid       = "PassStackRolesToServices"
-    effect    = "Allow"
-    actions   = ["iam:PassRole"]
-    resources = [local.managed_roles_arn]
 
     condition {
       test     = "StringEquals"
-      variable = "iam:PassedToService"
-      values   = ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"]
+      variable = "${local.oidc_host}:job_workflow_ref"
+      values   = local.deploy_workflow_refs
     }
-  }
-
-  statement {
-    sid       = "ServiceLinkedRoles"
-    effect    = "Allow"
-    actions   = ["iam:CreateServiceLinkedRole"]
-    resources = ["${local.service_linked_prefix}/*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "iam:AWSServiceName"
-      values = [
-        "ecs.amazonaws.com",
-        "ecs.application-autoscaling.amazonaws.com",
-        "elasticloadbalancing.amazonaws.com",
-      ]
-    }
-  }
-
-  # The CI roles are managed by an administrator (one-time set-up), never by CI itself:
-  # a deploy role able to edit its own trust or policies could widen them.
-  statement {
-    sid       = "NeverTheCiRolesThemselves"
-    effect    = "Deny"
-    actions   = ["iam:*"]
-    resources = [local.github_roles_arn]
   }
 }
 
@@ -235,60 +122,39 @@ data "aws_iam_policy_document" "deploy" {
 
 resource "aws_iam_role" "plan" {
   name                 = "${var.name}-github-plan"
-  description          = "Read-only plans of ${var.github_repository} pull requests"
+  description          = "Plans of ${var.github_repository}: metadata reads and state reads, never data, secrets or state writes"
   assume_role_policy   = data.aws_iam_policy_document.plan_trust.json
   max_session_duration = var.max_session_duration
   tags                 = var.tags
 }
 
-resource "aws_iam_role_policy" "plan_state" {
-  name   = "terraform-state"
+resource "aws_iam_role_policy" "plan" {
+  #checkov:skip=CKV_ORG_8:Describe/List calls of EC2, ELB, ECS, autoscaling and CloudWatch support no resource-level permissions; every other read is scoped to ARNs and the data/secret reads are explicitly denied
+  name   = "terraform-plan"
   role   = aws_iam_role.plan.id
-  policy = data.aws_iam_policy_document.plan_state.json
-}
-
-# The ecs module generates the frontend token with the ephemeral resource
-# aws_secretsmanager_random_password, evaluated on every plan. The API stores
-# nothing, is not part of ReadOnlyAccess and supports no resource scoping.
-data "aws_iam_policy_document" "plan_ephemeral_token" {
-  statement {
-    sid       = "GenerateEphemeralToken"
-    effect    = "Allow"
-    actions   = ["secretsmanager:GetRandomPassword"]
-    resources = ["*"]
-  }
-}
-
-resource "aws_iam_role_policy" "plan_ephemeral_token" {
-  name   = "ephemeral-token"
-  role   = aws_iam_role.plan.id
-  policy = data.aws_iam_policy_document.plan_ephemeral_token.json
-}
-
-resource "aws_iam_role_policy_attachment" "plan" {
-  for_each = toset(var.plan_policy_arns)
-
-  role       = aws_iam_role.plan.name
-  policy_arn = each.value
+  policy = data.aws_iam_policy_document.plan.json
 }
 
 resource "aws_iam_role" "deploy" {
   name                 = "${var.name}-github-deploy"
-  description          = "Deploys of ${var.github_repository} to the ${var.github_environment} environment"
+  description          = "Deploys of ${var.github_repository} to the ${var.github_environment} environment from main's apply workflow"
   assume_role_policy   = data.aws_iam_policy_document.deploy_trust.json
   max_session_duration = var.max_session_duration
   tags                 = var.tags
 }
 
 resource "aws_iam_role_policy" "deploy" {
+  #checkov:skip=CKV_ORG_8:Describe/List calls and creating EC2/ELB resources (whose ARNs do not exist yet) support no resource-level permissions; the other actions are scoped to this stack's ARNs
   name   = "terraform-deploy"
   role   = aws_iam_role.deploy.id
   policy = data.aws_iam_policy_document.deploy.json
 }
 
-resource "aws_iam_role_policy_attachment" "deploy" {
-  for_each = toset(var.deploy_policy_arns)
-
-  role       = aws_iam_role.deploy.name
-  policy_arn = each.value
+# Every role the deploy role creates must carry this boundary (deploy_policy.tf): whatever
+# inline policy the deploy role writes, those roles can do no more than the services need.
+resource "aws_iam_policy" "boundary" {
+  name        = local.boundary_name
+  description = "Permissions boundary of every role the ${var.name} deploy role creates"
+  policy      = data.aws_iam_policy_document.boundary.json
+  tags        = var.tags
 }

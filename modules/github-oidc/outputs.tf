@@ -4,7 +4,7 @@ output "oidc_provider_arn" {
 }
 
 output "plan_role_arn" {
-  description = "ARN of the read-only role for pull-request plans: the plan workflow's role-to-assume."
+  description = "ARN of the plan role (metadata and state reads, no data or secrets): the plan workflow's role-to-assume."
   value       = aws_iam_role.plan.arn
 }
 
@@ -31,4 +31,14 @@ output "plan_subjects" {
 output "deploy_subjects" {
   description = "The `sub` claims the deploy role trusts."
   value       = local.deploy_subjects
+}
+
+output "deploy_workflow_refs" {
+  description = "The `job_workflow_ref` claims the deploy role trusts."
+  value       = local.deploy_workflow_refs
+}
+
+output "permissions_boundary_arn" {
+  description = "ARN of the permissions boundary every role the deploy role creates must carry (the modules' `permissions_boundary` of their roles)."
+  value       = aws_iam_policy.boundary.arn
 }

@@ -105,25 +105,62 @@ variable "state_kms_key_arn" {
   }
 }
 
-variable "plan_policy_arns" {
-  description = "Managed policies of the plan role: read-only access to what the plans refresh."
-  type        = list(string)
-  default     = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+variable "trust_pull_requests" {
+  description = "Let pull_request jobs (anyone who can open a pull request in the repository) assume the plan role. Only for an account without data worth protecting (dev); staging and prod plan through the reviewed plan environment."
+  type        = bool
+  default     = false
+}
+
+variable "plan_environment" {
+  description = "The GitHub environment whose jobs may assume the plan role; null means \"plan-<github_environment>\". Give it required reviewers: its jobs run the pull request's code."
+  type        = string
+  default     = null
 
   validation {
-    condition     = alltrue([for arn in var.plan_policy_arns : can(regex("^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/", arn))])
-    error_message = "plan_policy_arns must be IAM policy ARNs."
+    condition     = var.plan_environment == null || can(regex("^[A-Za-z0-9_-]{1,255}$", var.plan_environment))
+    error_message = "plan_environment must be a GitHub environment name without spaces or wildcards."
   }
 }
 
-variable "deploy_policy_arns" {
-  description = "Managed policies of the deploy role for the services it manages. PowerUserAccess excludes IAM, which the role gets only for roles and policies named \"<name>-*\"."
+variable "deploy_workflow_paths" {
+  description = "Workflow files whose jobs may assume the deploy role, at refs/heads/main (the OIDC job_workflow_ref claim). For a reusable workflow that is the called file."
   type        = list(string)
-  default     = ["arn:aws:iam::aws:policy/PowerUserAccess"]
+  default     = [".github/workflows/apply.yml"]
 
   validation {
-    condition     = alltrue([for arn in var.deploy_policy_arns : can(regex("^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/", arn))])
-    error_message = "deploy_policy_arns must be IAM policy ARNs."
+    condition     = length(var.deploy_workflow_paths) > 0 && alltrue([for p in var.deploy_workflow_paths : can(regex("^\\.github/workflows/[A-Za-z0-9_.-]+\\.ya?ml$", p))])
+    error_message = "deploy_workflow_paths must list at least one .github/workflows/<file>.yml path, without wildcards."
+  }
+}
+
+variable "data_bucket_names" {
+  description = "Further buckets (names or patterns) whose objects the plan role is denied, besides the stack's \"<name>-data-*\" and \"<name>-alb-logs-*\"."
+  type        = list(string)
+  default     = []
+}
+
+variable "token_kms_key_arn" {
+  description = "Customer-managed KMS key of the token parameter, if any: the plan role is denied any use of it (SSM decryption is denied either way)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.token_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:", var.token_kms_key_arn))
+    error_message = "token_kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "attachable_policy_arns" {
+  description = "Managed policies the deploy role may attach to the stack's roles (iam:PolicyARN allow-list). Empty: the modules use inline policies only."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition = alltrue([
+      for arn in var.attachable_policy_arns :
+      can(regex("^arn:aws[a-z-]*:iam::(aws|[0-9]{12}):policy/[A-Za-z0-9+=,.@_/-]+$", arn)) && !can(regex("(AdministratorAccess|PowerUserAccess|IAMFullAccess)$", arn))
+    ])
+    error_message = "attachable_policy_arns must be policy ARNs without wildcards, never AdministratorAccess, PowerUserAccess or IAMFullAccess."
   }
 }
 

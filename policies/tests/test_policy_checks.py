@@ -7,9 +7,16 @@ import shutil
 import pytest
 
 from devstack import terraform
-from devstack.checkov import CUSTOM_IDS, FIXTURES, Results, scan
+from devstack.checkov import CHECKS_DIR, CUSTOM_IDS, FIXTURES, PENDING_CHECKS_DIR, Results, scan
 
 P, F = "PASSED", "FAILED"
+# The active checks and the pending ones (not yet in .checkov.yaml), which are tested too.
+ALL_CHECK_DIRS = [
+    "--external-checks-dir",
+    str(CHECKS_DIR),
+    "--external-checks-dir",
+    str(PENDING_CHECKS_DIR),
+]
 
 # (check id, resource address as checkov reports it, verdict). In a plan the IAM data
 # sources are already evaluated into the policies that use them, so they are HCL-only.
@@ -46,6 +53,11 @@ EXPECTED_BOTH: list[tuple[str, str, str]] = [
     ("CKV_ORG_11", "aws_ecr_repository.pass_immutable_scanned", P),
     ("CKV_ORG_11", "aws_ecr_repository.fail_mutable", F),
     ("CKV_ORG_11", "aws_ecr_repository.fail_no_scan", F),
+    ("CKV_ORG_12", "aws_iam_role.pass_task", P),
+    ("CKV_ORG_12", "aws_iam_role.fail_admin_role", F),
+    ("CKV_ORG_12", "aws_iam_role_policy_attachment.pass_customer_managed", P),
+    ("CKV_ORG_12", "aws_iam_role_policy_attachment.fail_admin", F),
+    ("CKV_ORG_12", "aws_iam_policy_attachment.fail_power_user", F),
     ("CKV2_ORG_1", "aws_lb.pass_tls_redirect", P),
     ("CKV2_ORG_1", "aws_lb.pass_no_tls_forwards", P),
     ("CKV2_ORG_1", "aws_lb.fail_tls_but_http_forwards", F),
@@ -69,12 +81,17 @@ EXPECTED_PLAN_ONLY = [
     ("CKV_ORG_1", "aws_ecs_task_definition.pass_hardened", P),
     ("CKV_ORG_1", "aws_sqs_queue.fail_untagged_dlq", F),
     ("CKV_ORG_1", "aws_sqs_queue.fail_empty_tag_dlq", F),
+    # The environment is the Environment tag in tags_all, which only a plan has.
+    ("CKV2_ORG_3", "aws_lb.pass_dev_plain_http", P),
+    ("CKV2_ORG_3", "aws_lb.pass_internal_plain_http", P),
+    ("CKV2_ORG_3", "aws_lb.pass_prod_https", P),
+    ("CKV2_ORG_3", "aws_lb.fail_prod_plain_http", F),
 ]
 
 
 @pytest.fixture(scope="module")
 def hcl_results() -> Results:
-    results, _ = scan("terraform", ["--directory", str(FIXTURES / "hcl")])
+    results, _ = scan("terraform", [*ALL_CHECK_DIRS, "--directory", str(FIXTURES / "hcl")])
     return results
 
 
@@ -89,7 +106,7 @@ def plan_results(tmp_path_factory: pytest.TempPathFactory) -> Results:
     shown = terraform.run(workdir, "show", "-json", "tfplan", timeout=120)
     plan_json = workdir / "tfplan.json"
     plan_json.write_text(shown, encoding="utf-8")
-    results, _ = scan("terraform_plan", ["--file", str(plan_json)])
+    results, _ = scan("terraform_plan", [*ALL_CHECK_DIRS, "--file", str(plan_json)])
     return results
 
 

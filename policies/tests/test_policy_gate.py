@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from devstack.checkov import CUSTOM_IDS, FIXTURES, REPO_ROOT
+from devstack.checkov import CUSTOM_IDS, FIXTURES, PENDING_IDS, REPO_ROOT
 from devstack.ci import policy_results
 
 
@@ -53,9 +53,11 @@ def test_gate_rejects_insecure_module_and_plan(tmp_path: Path) -> None:
     plan_reports = sorted((reports / "plans").glob("*/checkov.json"))
     assert plan_reports, "no plan scan report"
     plan_failed = failed_ids(*plan_reports)
-    # Every organisation rule is broken; tags can only be judged in the plan.
-    assert hcl_failed >= set(CUSTOM_IDS) - {"CKV_ORG_1"}
-    assert plan_failed >= set(CUSTOM_IDS)
+    # Every organisation rule is broken; tags and the environment (tags_all) can only be
+    # judged in the plan.
+    # The gate loads .checkov.yaml's checks: the pending ones are not among them (yet).
+    assert hcl_failed >= set(CUSTOM_IDS) - {"CKV_ORG_1", *PENDING_IDS}
+    assert plan_failed >= set(CUSTOM_IDS) - set(PENDING_IDS)
     # Built-in checks run too (not only the custom directory).
     assert {"CKV_AWS_51", "CKV_AWS_27"} <= plan_failed
 

@@ -124,10 +124,14 @@ def test_plan_covers_every_environment_from_pull_requests_and_merge_groups() -> 
     job = plan["jobs"]["plan"]
     environments = [entry["environment"] for entry in job["strategy"]["matrix"]["include"]]
     assert environments == ["dev", "staging", "prod"]
-    # A job with `environment:` gets the sub claim `...:environment:<env>`; the plan role
-    # trusts only `...:pull_request` (modules/github-oidc).
-    assert "environment" not in job
+    # The job runs in the GitHub environment plan-<env>: its sub claim
+    # `...:environment:plan-<env>` is what the plan roles trust (modules/github-oidc), and
+    # staging/prod's plan environments require a reviewer before the job gets a token.
+    assert job["environment"] == "plan-${{ matrix.environment }}"
     text = (GITHUB / "workflows" / "plan.yml").read_text()
+    # The plan role may not write state or lock files, nor decrypt the token a refresh reads.
+    plan_step = next(step for step in job["steps"] if step.get("id") == "plan")
+    assert plan_step["env"]["PLAN_ARGS"] == "-lock=false -refresh=false"
     assert 'scripts/plan-environment.sh "$ENVIRONMENT" "$RUNNER_TEMP/plans" "$BASE_SHA"' in text
     assert '--plans "$RUNNER_TEMP/plans/json/live/$ENVIRONMENT"' in text
     # The same gate as `make policy` (module skip reasons honoured), not a bare checkov run.

@@ -48,4 +48,3 @@ run "environment" {
     error_message = "the monitoring module watches the composed environment: seven alarms and its dashboard"
   }
 }
-
