@@ -154,8 +154,16 @@ def validate_all() -> int:
     """Offline `terraform init -backend=false` + `terraform validate` of every module."""
     failed = []
     for module in sorted(REPO_ROOT.glob("modules/*/main.tf")):
+        shutil.copy(PROVIDER_LOCK, module.parent / PROVIDER_LOCK.name)
         try:
-            terraform.run(module.parent, "init", "-backend=false", "-input=false", "-no-color")
+            terraform.run(
+                module.parent,
+                "init",
+                "-backend=false",
+                "-input=false",
+                "-no-color",
+                "-lockfile=readonly",
+            )
             terraform.run(module.parent, "validate", "-no-color")
             print(f"valid {module.parent.relative_to(REPO_ROOT)}")
         except terraform.TerraformError as error:

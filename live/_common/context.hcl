@@ -25,6 +25,10 @@ locals {
   emulated          = local.emulator_endpoint != ""
   account_id        = local.emulated ? get_env("AWS_EMULATOR_ACCOUNT_ID", local.stack.emulator.account_id) : local.account.account_id
 
+  # Every role the stack creates carries the CI deploy role's permissions boundary (the deploy
+  # role may create no other); the twin has no CI roles.
+  permissions_boundary_arn = local.environment == "local" ? null : "arn:aws:iam::${local.account_id}:policy/${local.name}-github-boundary"
+
   state_bucket      = "${local.project}-tfstate-${local.account_id}-${local.region}"
   state_logs_bucket = "${local.project}-tfstate-logs-${local.account_id}-${local.region}"
   # Matches the root's state key "${path_relative_to_include()}/terraform.tfstate".

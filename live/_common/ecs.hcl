@@ -97,18 +97,19 @@ dependency "ecr" {
 }
 
 inputs = merge(local.context.env.ecs, {
-  name                    = local.context.name
-  vpc_id                  = dependency.vpc.outputs.vpc_id
-  private_subnet_ids      = dependency.vpc.outputs.private_subnet_ids
-  alb_security_group_id   = dependency.alb.outputs.security_group_id
-  target_group_arn        = dependency.alb.outputs.target_group_arn
-  alb_arn_suffix          = dependency.alb.outputs.alb_arn_suffix
-  target_group_arn_suffix = dependency.alb.outputs.target_group_arn_suffix
-  queue_url               = dependency.sqs.outputs.queue_url
-  queue_arn               = dependency.sqs.outputs.queue_arn
-  queue_name              = dependency.sqs.outputs.queue_name
-  data_bucket_name        = dependency.s3.outputs.bucket_name
-  data_bucket_arn         = dependency.s3.outputs.bucket_arn
+  name                     = local.context.name
+  permissions_boundary_arn = local.context.permissions_boundary_arn
+  vpc_id                   = dependency.vpc.outputs.vpc_id
+  private_subnet_ids       = dependency.vpc.outputs.private_subnet_ids
+  alb_security_group_id    = dependency.alb.outputs.security_group_id
+  target_group_arn         = dependency.alb.outputs.target_group_arn
+  alb_arn_suffix           = dependency.alb.outputs.alb_arn_suffix
+  target_group_arn_suffix  = dependency.alb.outputs.target_group_arn_suffix
+  queue_url                = dependency.sqs.outputs.queue_url
+  queue_arn                = dependency.sqs.outputs.queue_arn
+  queue_name               = dependency.sqs.outputs.queue_name
+  data_bucket_name         = dependency.s3.outputs.bucket_name
+  data_bucket_arn          = dependency.s3.outputs.bucket_arn
   # Also DATA_PREFIX of `make up`'s worker (devstack/stack.py).
   data_prefix = local.stack.data_prefix
 

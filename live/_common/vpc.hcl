@@ -8,5 +8,6 @@ terraform {
 }
 
 inputs = merge(local.context.env.vpc, {
-  name = local.context.name
+  name                     = local.context.name
+  permissions_boundary_arn = local.context.permissions_boundary_arn
 })

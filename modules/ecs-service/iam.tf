@@ -21,6 +21,7 @@ resource "aws_iam_role" "task" {
   description          = "The ${var.service_name} application: ${var.task_role_policy_name}"
   assume_role_policy   = var.task_role_trust_policy
   max_session_duration = 3600
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = var.tags
 }

@@ -76,6 +76,7 @@ resource "aws_iam_role" "execution" {
   description          = "ECS agent for ${local.cluster_name}: pulls the service images and writes their logs"
   assume_role_policy   = data.aws_iam_policy_document.ecs_tasks_assume.json
   max_session_duration = 3600
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = var.tags
 }

@@ -51,11 +51,12 @@ module "service" {
   log_retention_days        = var.log_retention_days
   log_kms_key_arn           = var.log_kms_key_arn
 
-  execution_role         = { name = aws_iam_role.execution.name, arn = aws_iam_role.execution.arn }
-  task_role_trust_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
-  task_role_policy_name  = join("-", each.value.access)
-  task_role_statements   = flatten([for grant in each.value.access : local.access[grant].statements])
-  enable_execute_command = var.enable_execute_command
+  execution_role           = { name = aws_iam_role.execution.name, arn = aws_iam_role.execution.arn }
+  task_role_trust_policy   = data.aws_iam_policy_document.ecs_tasks_assume.json
+  permissions_boundary_arn = var.permissions_boundary_arn
+  task_role_policy_name    = join("-", each.value.access)
+  task_role_statements     = flatten([for grant in each.value.access : local.access[grant].statements])
+  enable_execute_command   = var.enable_execute_command
 
   egress_cidr_blocks     = var.egress_cidr_blocks
   egress_prefix_list_ids = var.egress_prefix_list_ids

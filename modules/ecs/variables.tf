@@ -344,3 +344,14 @@ variable "enable_execute_command" {
   type        = bool
   default     = false
 }
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of the IAM roles this module creates (the CI deploy role may only create roles that carry it: modules/github-oidc `permissions_boundary_arn`). Default null: no boundary."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/.+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be an IAM policy ARN, or null."
+  }
+}

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from devstack import plans, stack
+from devstack import plans, stack, stackdef
 from devstack.live import ENVIRONMENTS, LIVE, MOCK_NOTICE, units, warnings_in
 from devstack.stackdef import EMULATOR, PROJECT, REGION, REPO_ROOT
 
@@ -63,6 +63,7 @@ def test_environment_plans_every_unit_with_its_tags(
     assert_twin_sets_the_task_definition_variables(
         unit_plans["ecs"]["planned_values"]["outputs"]["containers"]["value"]
     )
+    assert_roles_carry_the_deploy_boundary(environment, unit_plans)
 
 
 def test_planning_leaves_the_live_tree_untouched(
@@ -113,3 +114,26 @@ def assert_twin_sets_the_task_definition_variables(containers: dict[str, Any]) -
         twin = settings.service_env(service)
         assert set(twin) - local_only == set(containers[key]["environment"]), key
         assert twin["PORT"] == containers[key]["environment"]["PORT"], key
+
+
+def assert_roles_carry_the_deploy_boundary(
+    environment: str, unit_plans: dict[str, dict[str, Any]]
+) -> None:
+    """The CI deploy role may create only roles inside its permissions boundary: every role the
+    stack creates carries it (the CI roles themselves excepted: an administrator applies them)."""
+    roles = [
+        (unit, change)
+        for unit, plan in unit_plans.items()
+        for change in plan["resource_changes"]
+        if change["type"] == "aws_iam_role" and unit != "github-oidc"
+    ]
+    assert roles, f"{environment}: no IAM role planned"
+    boundary_name = f"{stackdef.environment_name(environment)}-github-boundary"
+    expected = (
+        None
+        if environment == "local"
+        else f"arn:aws:iam::{EMULATOR.account_id}:policy/{boundary_name}"
+    )
+    for unit, change in roles:
+        boundary = change["change"]["after"].get("permissions_boundary")
+        assert boundary == expected, f"{environment}/{unit} {change['address']}: {boundary}"
