@@ -18,7 +18,7 @@ def copy_of_the_live_tree(destination: Path) -> Path:
     the unit whatever TG_DOWNLOAD_DIR says, and the real tree must stay untouched while the
     twin runs beside these tests."""
     shutil.copytree(LIVE, destination / "live", ignore=shutil.ignore_patterns(".terragrunt-cache"))
-    for name in ("terragrunt.hcl", "stack.json"):
+    for name in ("terragrunt.hcl", "stack.json", ".terraform.lock.hcl"):
         shutil.copy(REPO_ROOT / name, destination / name)
     (destination / "modules").symlink_to(REPO_ROOT / "modules")
     subprocess.run(["git", "init", "-q", str(destination)], check=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -57,30 +56,6 @@ def test_every_release_file_has_a_pin_line() -> None:
         assert f"actionlint_{pins()['ACTIONLINT_VERSION']}_{platform}.tar.gz" in names
 
 
-MODULES = sorted(p.parent.name for p in (REPO_ROOT / "modules").glob("*/versions.tf"))
-
-
-@pytest.mark.parametrize("module", MODULES)
-def test_every_module_inits_against_the_committed_lock_file(module: str, tmp_path: Path) -> None:
-    terraform = os.environ.get("TG_TF_PATH") or shutil.which("terraform")
-    assert terraform, "run make tools"
-    work = tmp_path / module
-    shutil.copytree(
-        REPO_ROOT / "modules" / module, work, ignore=shutil.ignore_patterns(".terraform*")
-    )
-    shutil.copy(LOCK, work / ".terraform.lock.hcl")
-    result = subprocess.run(
-        [terraform, "init", "-backend=false", "-input=false", "-no-color", "-lockfile=readonly"],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert (work / ".terraform.lock.hcl").read_text() == LOCK.read_text()
-
-
 def test_one_python_version_everywhere() -> None:
     version = tomllib.loads((REPO_ROOT / "mise.toml").read_text())["tools"]["python"]
     assert version == "3.11"
@@ -88,7 +63,11 @@ def test_one_python_version_everywhere() -> None:
     assert re.findall(r'python-version: "([\d.]+)"', action) == [version]
     for service in ("frontend", "worker"):
         dockerfile = (REPO_ROOT / "services" / service / "Dockerfile").read_text()
-        image = re.search(r"^ARG PYTHON_IMAGE=python:(\d+\.\d+)\.\d+-slim-\w+$", dockerfile, re.M)
+        image = re.search(
+            r"^ARG PYTHON_IMAGE=python:(\d+\.\d+)\.\d+-slim-\w+@sha256:[0-9a-f]{64}$",
+            dockerfile,
+            re.M,
+        )
         assert image is not None, service
         assert image.group(1) == version, service
     assert f"{sys.version_info.major}.{sys.version_info.minor}" == version

@@ -6,7 +6,7 @@ variables {
   queue_name              = "mon-test-messages"
   dlq_name                = "mon-test-messages-dlq"
   alb_arn_suffix          = "app/mon-test-alb/0123456789abcdef"
-  target_group_arn_suffix = "targetgroup/mon-test-frontend/fedcba9876543210"
+  target_group_arn_suffix = "targetgroup/mon-test-frontend/fedcba9876543210" # pragma: allowlist secret
   cluster_name            = "mon-test-cluster"
   services = {
     frontend = "frontend-service"
