@@ -646,7 +646,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     threading.Thread(target=door.run_refresh, daemon=True).start()
-    stop.wait()
+    while not stop.wait(1.0):
+        pass
     door.stop()
     return 0
 
