@@ -71,6 +71,8 @@ def stack_lifecycle() -> Iterator[None]:
 
 
 @pytest.mark.integration
+# make up (up to UP_TIMEOUT_S on a loaded machine), a task replaced behind the ALB, make down.
+@pytest.mark.timeout(UP_TIMEOUT_S + 600)
 @pytest.mark.usefixtures("stack_lifecycle")
 def test_make_up_curl_object_make_down() -> None:
     started = time.monotonic()
