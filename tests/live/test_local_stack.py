@@ -104,7 +104,9 @@ def test_make_up_curl_object_make_down() -> None:
     ]
     assert len(curl_lines) == 1, up.stdout
     assert f" {values['ALB_URL']}/ " in curl_lines[0]
-    assert up.stdout.index(curl_lines[0]) < up.stdout.index(f"{values['FRONTEND_URL']}/")
+    direct = up.stdout.index("the tasks directly")
+    assert up.stdout.index(curl_lines[0]) < direct
+    assert f"{values['FRONTEND_URL']}/" in up.stdout[direct:]
     response = subprocess.run(
         ["bash", "-c", curl_lines[0]], capture_output=True, text=True, timeout=30, check=True
     )
