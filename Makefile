@@ -122,7 +122,7 @@ LOCAL_AWS_ENV := $$(python -m devstack.emulator env $${AWS_EMULATOR_ENDPOINT:-})
 LIVE_RUN = $(if $(filter $(ENV),$(LIVE_ENVS)),,$(error ENV must be one of: $(LIVE_ENVS))) \
   cd live/$(ENV) && $(if $(filter local,$(ENV)),env $(LOCAL_AWS_ENV)) terragrunt
 .PHONY: up down objects plan apply graph redrive test-live
-up: venv tools ## The whole system on 127.0.0.1: emulator :4566, live/local applied, frontend :5000, worker :5001
+up: venv tools ## The whole system on 127.0.0.1: emulator :4566, live/local applied, its ECS tasks, the ALB on :8080
 	@python -m devstack.stack up
 
 down: venv ## Stop everything `make up` started; remove .local and live/local caches

@@ -30,7 +30,8 @@ from urllib.parse import urlparse
 
 import boto3
 
-from devstack import emulator, processes, stackdef, terragrunt
+from devstack import emulator, front_door, processes, stackdef, terragrunt
+from devstack import tasks as tasks_lib
 from devstack.stackdef import REPO_ROOT
 
 LOCAL_DIR = REPO_ROOT / ".local"
@@ -40,7 +41,10 @@ DEFAULT_ENDPOINT = stackdef.EMULATOR.endpoint
 FRONTEND_PORT = stackdef.SERVICES["frontend"].port
 WORKER_PORT = stackdef.SERVICES["worker"].port
 APPLY_TIMEOUT_S = 900.0
-HEALTH_TIMEOUT_S = 60.0
+HEALTH_TIMEOUT_S = 90.0
+# Health checks at 15 s intervals need two passes: up to 30 s, plus the tasks' start.
+ALB_HEALTH_TIMEOUT_S = 75.0
+TASKS_STOP_TIMEOUT_S = 75.0
 # The ecs unit's data_prefix (live/_common/ecs.hcl): the worker's DATA_PREFIX in ECS.
 DATA_PREFIX = stackdef.DATA_PREFIX
 # Variables of a parent `make` that must not leak into the nested `make serve-*`.
@@ -64,13 +68,11 @@ class Progress:
 
 
 @dataclass(frozen=True)
-class Service:
-    """One local process of the stack."""
+class Background:
+    """One long-lived process of the twin (besides the emulator): pidfile and log in .local/."""
 
     name: str
-    port: int
-    argv: tuple[str, ...]
-    cwd: Path
+    module: str
 
     @property
     def pidfile(self) -> Path:
@@ -80,23 +82,20 @@ class Service:
     def log(self) -> Path:
         return LOCAL_DIR / f"{self.name}.log"
 
-    @property
-    def health_url(self) -> str:
-        return f"http://{processes.HOST}:{self.port}/"
-
     def running(self) -> bool:
         pid = processes.read_pid(self.pidfile)
         return pid is not None and processes.owns_group(pid)
 
+    def start(self, args: Sequence[str], env: Mapping[str, str]) -> int:
+        argv = (sys.executable, "-m", self.module, *args)
+        return processes.start_detached(argv, env, self.log, REPO_ROOT, self.pidfile)
 
-def _make(target: str) -> tuple[str, ...]:
-    # The very commands of `make serve-frontend` / `make serve-worker` (the containers' CMD).
-    return ("make", "--no-print-directory", "-C", str(REPO_ROOT), target)
 
-
-FRONTEND = Service("frontend", FRONTEND_PORT, _make("serve-frontend"), REPO_ROOT)
-WORKER = Service("worker", WORKER_PORT, _make("serve-worker"), REPO_ROOT)
-SERVICES = (FRONTEND, WORKER)
+TASKS = Background("tasks", "devstack.tasks")
+FRONT_DOOR = Background("front-door", "devstack.front_door")
+TASKS_STATE = LOCAL_DIR / "tasks.json"
+ALB_STATE = LOCAL_DIR / "alb-targets.json"
+ALB_ACCESS_LOG = LOCAL_DIR / "alb-access.log"
 
 
 def endpoint() -> str:
@@ -156,115 +155,10 @@ def apply_infrastructure(env: Mapping[str, str], report: Callable[[str], None]) 
 
 
 def read_outputs(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
-    units = ("sqs", "s3", "ecs")
+    units = ("sqs", "s3")
     with ThreadPoolExecutor(max_workers=len(units)) as pool:
         results = pool.map(lambda unit: terragrunt.outputs(STACK_DIR / unit, env), units)
         return dict(zip(units, results, strict=True))
-
-
-@dataclass(frozen=True)
-class StackSettings:
-    """What the services and the user need, from the units' outputs."""
-
-    endpoint: str
-    region: str
-    queue_url: str
-    dlq_url: str
-    data_bucket: str
-    token_parameter: str
-
-    @classmethod
-    def from_outputs(
-        cls, url: str, region: str, outputs: Mapping[str, Mapping[str, Any]]
-    ) -> StackSettings:
-        return cls(
-            endpoint=url,
-            region=region,
-            queue_url=str(outputs["sqs"]["queue_url"]),
-            dlq_url=str(outputs["sqs"]["dlq_url"]),
-            data_bucket=str(outputs["s3"]["bucket_name"]),
-            token_parameter=str(outputs["ecs"]["token_parameter_name"]),
-        )
-
-    def stack_env(self) -> dict[str, str]:
-        return {
-            "FRONTEND_URL": f"http://{processes.HOST}:{FRONTEND_PORT}",
-            "AWS_ENDPOINT_URL": self.endpoint,
-            "QUEUE_URL": self.queue_url,
-            "DLQ_URL": self.dlq_url,
-            "DATA_BUCKET": self.data_bucket,
-            "TOKEN_PARAMETER": self.token_parameter,
-        }
-
-    def service_env(self, service: Service) -> dict[str, str]:
-        """The variables the ECS task definition sets, plus the emulator endpoint."""
-        common = {
-            "AWS_REGION": self.region,
-            "PORT": str(service.port),
-            "AWS_ENDPOINT_URL": self.endpoint,
-        }
-        if service is FRONTEND:
-            return {
-                **common,
-                "QUEUE_URL": self.queue_url,
-                "TOKEN_PARAMETER": self.token_parameter,
-                # gunicorn_conf.py binds all interfaces (the container); here only loopback.
-                "GUNICORN_CMD_ARGS": f"--bind {processes.HOST}:{service.port}",
-            }
-        return {
-            **common,
-            "QUEUE_URL": self.queue_url,
-            "DATA_BUCKET": self.data_bucket,
-            "DATA_PREFIX": DATA_PREFIX,
-            # The container listens on every interface; here only loopback.
-            "HOST": processes.HOST,
-        }
-
-
-def write_stack_env(settings: StackSettings) -> None:
-    lines = [f"{key}={shlex.quote(value)}" for key, value in settings.stack_env().items()]
-    STACK_ENV.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-def read_stack_env(path: Path = STACK_ENV) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if "=" in line and not line.startswith("#"):
-            key, value = line.split("=", 1)
-            values[key] = shlex.split(value)[0] if value else ""
-    return values
-
-
-def start_services(
-    settings: StackSettings, env: Mapping[str, str], report: Callable[[str], None]
-) -> None:
-    for service in SERVICES:
-        if service.running():
-            report(f"{service.name}: already running (pid {processes.read_pid(service.pidfile)})")
-            continue
-        if processes.listening(service.port):
-            raise StackError(f"port {service.port} is in use by a process `make up` did not start")
-        pid = processes.start_detached(
-            service.argv,
-            {**env, **settings.service_env(service)},
-            service.log,
-            service.cwd,
-            service.pidfile,
-        )
-        report(f"{service.name}: started (pid {pid}, log .local/{service.log.name})")
-    for service in SERVICES:
-        if (
-            not processes.wait_until(
-                lambda s=service: processes.http_ok(s.health_url) or not s.running(),
-                HEALTH_TIMEOUT_S,
-            )
-            or not service.running()
-        ):
-            raise StackError(
-                f"{service.name} is not healthy at {service.health_url}: "
-                f"see .local/{service.log.name}"
-            )
-        report(f"{service.name}: healthy at {service.health_url}")
 
 
 def client(service: str, url: str, region: str) -> Any:
@@ -279,10 +173,176 @@ def client(service: str, url: str, region: str) -> Any:
     )
 
 
-def read_token(settings: StackSettings) -> str:
-    ssm = client("ssm", settings.endpoint, settings.region)
-    response = ssm.get_parameter(Name=settings.token_parameter, WithDecryption=True)
-    return str(response["Parameter"]["Value"])
+def only(items: Sequence[str], what: str) -> str:
+    """The one `what` in the emulator: live/local has one of each."""
+    if len(items) != 1:
+        raise StackError(f"expected one {what} in the emulator, found {list(items)}")
+    return items[0]
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What the emulator holds for the twin to run: the cluster and the load balancer."""
+
+    cluster: str
+    load_balancer: str
+    alb_port: int
+
+    @classmethod
+    def read(cls, url: str, region: str) -> Deployment:
+        ecs = client("ecs", url, region)
+        elbv2 = client("elbv2", url, region)
+        cluster = only(ecs.list_clusters()["clusterArns"], "ECS cluster").rsplit("/", 1)[-1]
+        balancers = elbv2.describe_load_balancers()["LoadBalancers"]
+        balancer = only([b["LoadBalancerName"] for b in balancers], "load balancer")
+        listeners = elbv2.describe_listeners(LoadBalancerArn=balancers[0]["LoadBalancerArn"])
+        http_ports = sorted(
+            int(item["Port"]) for item in listeners["Listeners"] if item["Protocol"] == "HTTP"
+        )
+        if not http_ports:
+            raise StackError(f"load balancer {balancer} has no HTTP listener to serve locally")
+        port_map = front_door.listener_ports(os.environ.get("ALB_LISTENER_PORTS", ""))
+        return cls(cluster, balancer, front_door.local_port(http_ports[0], port_map))
+
+    @property
+    def alb_url(self) -> str:
+        return f"http://{processes.HOST}:{self.alb_port}"
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    """What the user and the tests need: endpoints and names, written to .local/stack.env."""
+
+    endpoint: str
+    region: str
+    alb_url: str
+    queue_url: str
+    dlq_url: str
+    data_bucket: str
+    token_parameter: str
+
+    def stack_env(self) -> dict[str, str]:
+        return {
+            "ALB_URL": self.alb_url,
+            "FRONTEND_URL": f"http://{processes.HOST}:{FRONTEND_PORT}",
+            "WORKER_URL": f"http://{processes.HOST}:{WORKER_PORT}",
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "QUEUE_URL": self.queue_url,
+            "DLQ_URL": self.dlq_url,
+            "DATA_BUCKET": self.data_bucket,
+            "TOKEN_PARAMETER": self.token_parameter,
+        }
+
+
+def write_stack_env(settings: StackSettings, path: Path = STACK_ENV) -> None:
+    lines = [f"export {key}={shlex.quote(value)}" for key, value in settings.stack_env().items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def read_stack_env(path: Path = STACK_ENV) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if "=" in line and not line.startswith("#"):
+            key, value = line.removeprefix("export ").split("=", 1)
+            values[key] = shlex.split(value)[0] if value else ""
+    return values
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def start_tasks(
+    deployment: Deployment, env: Mapping[str, str], report: Callable[[str], None]
+) -> list[dict[str, Any]]:
+    """The tasks process; wait until every task answers on its port. Returns the tasks."""
+    for port in (FRONTEND_PORT, WORKER_PORT):
+        if processes.listening(port):
+            raise StackError(f"port {port} is in use by a process `make up` did not start")
+    args = ["--cluster", deployment.cluster, "--state", str(TASKS_STATE)]
+    pid = TASKS.start([*args, "--logs", str(LOCAL_DIR / "tasks")], env)
+    report(f"tasks: ECS services of {deployment.cluster} (pid {pid}, log .local/tasks.log)")
+    state: dict[str, Any] = {}
+
+    def healthy() -> bool:
+        nonlocal state
+        state = read_json(TASKS_STATE)
+        if state.get("stopped") or not TASKS.running():
+            return True  # stop waiting: failed
+        tasks = state.get("tasks", [])
+        return bool(tasks) and all(
+            processes.http_ok(f"{task['url']}/", timeout=1.0) for task in tasks
+        )
+
+    processes.wait_until(healthy, HEALTH_TIMEOUT_S, interval=0.5)
+    if not TASKS.running():
+        raise StackError(f"the tasks process exited: {tasks_lib.last_line(TASKS.log)}")
+    for stopped in state.get("stopped", []):
+        raise StackError(
+            f"{stopped['service']}: task {stopped['number']} stopped before it was healthy "
+            f"(exit {stopped['exit_code']}): {stopped['last_log_line']} "
+            f"(log {stopped['log']})"
+        )
+    tasks = list(state.get("tasks", []))
+    if not tasks:
+        raise StackError(f"no task started within {HEALTH_TIMEOUT_S:.0f}s: see .local/tasks.log")
+    for task in tasks:
+        if not processes.http_ok(f"{task['url']}/", timeout=1.0):
+            raise StackError(f"{task['service']}: not healthy at {task['url']}/: see {task['log']}")
+        report(f"{task['service']}: task {task['number']} healthy at {task['url']}/")
+    return tasks
+
+
+def unhealthy_groups(state: Mapping[str, Any]) -> list[str]:
+    """Target groups without a healthy target, each with its health check and targets."""
+    problems = []
+    for group in state.values():
+        states = [target["state"] for target in group["targets"].values()]
+        if "healthy" in states:
+            continue
+        targets = ", ".join(
+            f"{name} {target['state']} {target['reason']}".strip()
+            for name, target in group["targets"].items()
+        )
+        problems.append(
+            f"target group {group['name']}: no healthy target (health check "
+            f"{group['health_check']}; targets: {targets or 'none registered'})"
+        )
+    return problems
+
+
+def start_front_door(
+    deployment: Deployment, env: Mapping[str, str], report: Callable[[str], None]
+) -> None:
+    """The load balancer; wait until every target group has a healthy target."""
+    if processes.listening(deployment.alb_port):
+        raise StackError(
+            f"port {deployment.alb_port} is in use by a process `make up` did not start"
+        )
+    args = ["--load-balancer", deployment.load_balancer, "--state", str(ALB_STATE)]
+    pid = FRONT_DOOR.start([*args, "--access-log", str(ALB_ACCESS_LOG)], env)
+    report(
+        f"front door: {deployment.load_balancer} at {deployment.alb_url} "
+        f"(pid {pid}, log .local/front-door.log)"
+    )
+    # Two passing checks are needed (healthy threshold): one interval at least, 15 s here.
+    if not processes.wait_until(
+        lambda: (
+            not FRONT_DOOR.running()
+            or bool(read_json(ALB_STATE) and not unhealthy_groups(read_json(ALB_STATE)))
+        ),
+        ALB_HEALTH_TIMEOUT_S,
+        interval=0.5,
+    ):
+        problems = unhealthy_groups(read_json(ALB_STATE)) or ["no target group state written"]
+        raise StackError(f"after {ALB_HEALTH_TIMEOUT_S:.0f}s: " + "; ".join(problems))
+    if not FRONT_DOOR.running():
+        raise StackError(f"the front door exited: {tasks_lib.last_line(FRONT_DOOR.log)}")
+    report("front door: every target group has a healthy target")
 
 
 def curl_command(frontend_url: str, token: str, now: datetime) -> str:
@@ -306,16 +366,26 @@ def is_up(url: str) -> bool:
         and pid is not None
         and processes.owns_group(pid)
         and emulator.is_ready(url)
-        and all(s.running() and processes.http_ok(s.health_url) for s in SERVICES)
+        and TASKS.running()
+        and FRONT_DOOR.running()
+        and processes.http_ok(read_stack_env()["ALB_URL"] + "/")
     )
 
 
 def print_ready(settings: StackSettings, report: Callable[[str], None]) -> None:
-    token = read_token(settings)
-    report("ready: .local/stack.env has the endpoints; send a message with")
-    frontend_url = f"http://{processes.HOST}:{FRONTEND_PORT}"
-    print(f"\n  {curl_command(frontend_url, token, datetime.now(UTC))}")
-    print("\nthen list what the worker wrote:  make objects        stop everything:  make down\n")
+    ssm = client("ssm", settings.endpoint, settings.region)
+    parameter = ssm.get_parameter(Name=settings.token_parameter, WithDecryption=True)
+    token = str(parameter["Parameter"]["Value"])
+    report("ready: . .local/stack.env exports the endpoints; send a message through the ALB with")
+    print(f"\n  {curl_command(settings.alb_url, token, datetime.now(UTC))}")
+    tasks = read_json(TASKS_STATE).get("tasks", [])
+    print("\nthe tasks directly (no load balancer):")
+    for task in tasks:
+        print(f"  {task['service']:<22} {task['url']}/   log {task['log']}")
+    print(
+        "\nthen list what the worker wrote:  make objects        stop everything:  make down\n"
+        "ALB access log: .local/alb-access.log    target health: .local/alb-targets.json\n"
+    )
 
 
 def up(report: Callable[[str], None]) -> int:
@@ -329,6 +399,7 @@ def up(report: Callable[[str], None]) -> int:
         settings = StackSettings(
             endpoint=values["AWS_ENDPOINT_URL"],
             region=region,
+            alb_url=values["ALB_URL"],
             queue_url=values["QUEUE_URL"],
             dlq_url=values["DLQ_URL"],
             data_bucket=values["DATA_BUCKET"],
@@ -338,9 +409,30 @@ def up(report: Callable[[str], None]) -> int:
         return 0
     ensure_emulator(url, report)
     apply_infrastructure(env, report)
-    report("outputs: terragrunt output -json (sqs, s3, ecs)")
-    settings = StackSettings.from_outputs(url, region, read_outputs(env))
-    start_services(settings, env, report)
+    report("outputs: terragrunt output -json (sqs, s3)")
+    outputs = read_outputs(env)
+    deployment = Deployment.read(url, region)
+    tasks = start_tasks(deployment, env, report)
+    start_front_door(deployment, env, report)
+    frontend = [task for task in tasks if task["key"] == "frontend"]
+    if not frontend:
+        raise StackError("no frontend task is running: see .local/tasks.log")
+    specs = tasks_lib.read_specs(
+        client("ecs", url, region),
+        client("ssm", url, region),
+        client("secretsmanager", url, region),
+        deployment.cluster,
+    )
+    frontend_env = next(spec.environment for spec in specs if spec.key == "frontend")
+    settings = StackSettings(
+        endpoint=url,
+        region=region,
+        alb_url=deployment.alb_url,
+        queue_url=str(outputs["sqs"]["queue_url"]),
+        dlq_url=str(outputs["sqs"]["dlq_url"]),
+        data_bucket=str(outputs["s3"]["bucket_name"]),
+        token_parameter=frontend_env["TOKEN_PARAMETER"],
+    )
     write_stack_env(settings)
     print_ready(settings, report)
     return 0
@@ -358,21 +450,33 @@ def remove_local_state() -> None:
     shutil.rmtree(LOCAL_DIR, ignore_errors=True)
 
 
+def stop_pidfile(name: str, pidfile: Path, timeout: float, report: Callable[[str], None]) -> None:
+    pid = processes.read_pid(pidfile)
+    if pid is None or not processes.owns_group(pid):
+        report(f"{name}: not running")
+        return
+    stopped = processes.stop_group(pid, timeout=timeout)
+    report(f"{name}: {'stopped' if stopped else 'DID NOT STOP'} (pid {pid})")
+
+
 def down(report: Callable[[str], None]) -> int:
     url = endpoint()
-    for name in (WORKER.name, FRONTEND.name, "emulator"):
-        pidfile = LOCAL_DIR / f"{name}.pid"
-        pid = processes.read_pid(pidfile)
-        if pid is None or not processes.owns_group(pid):
-            report(f"{name}: not running")
-            continue
-        stopped = processes.stop_group(pid)
-        report(f"{name}: {'stopped' if stopped else 'DID NOT STOP'} (pid {pid})")
+    stop_pidfile(FRONT_DOOR.name, FRONT_DOOR.pidfile, 15.0, report)
+    # The tasks process stops its tasks (each within its stop timeout) before it exits.
+    stop_pidfile(TASKS.name, TASKS.pidfile, TASKS_STOP_TIMEOUT_S, report)
+    for task in read_json(TASKS_STATE).get("tasks", []):
+        if processes.owns_group(task["pid"]):
+            stopped = processes.stop_group(task["pid"])
+            report(f"{task['service']} task {task['number']}: stopped (pid {task['pid']})")
+            if not stopped:
+                report(f"{task['service']} task {task['number']}: DID NOT STOP")
+    stop_pidfile("emulator", LOCAL_DIR / "emulator.pid", 15.0, report)
     remove_local_state()
     report("local state: removed .local and live/local caches")
+    alb_port = front_door.local_port(80, front_door.listener_ports(""))
     busy = [
         port
-        for port in (emulator_port(url), FRONTEND_PORT, WORKER_PORT)
+        for port in (emulator_port(url), FRONTEND_PORT, WORKER_PORT, alb_port)
         if processes.listening(port)
     ]
     if busy:

@@ -1,5 +1,5 @@
 """devstack pieces that need no emulator: progress parsing, stack.env, the curl line, the
-services' ports and bind addresses."""
+target-group health report of `make up`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ import pytest
 
 from devstack import emulator, processes, stack
 from devstack import terragrunt as tg
-from devstack.stackdef import REPO_ROOT
 
 
 def test_progress_of_reports_applies_and_waiters() -> None:
@@ -38,6 +37,7 @@ def test_progress_prefixes_elapsed_time(capsys: pytest.CaptureFixture[str]) -> N
 SETTINGS = stack.StackSettings(
     endpoint="http://127.0.0.1:4566",
     region="eu-central-1",
+    alb_url="http://127.0.0.1:8080",
     queue_url="http://127.0.0.1:4566/123456789012/devops-local-messages",
     dlq_url="http://127.0.0.1:4566/123456789012/devops-local-messages-dlq",
     data_bucket="devops-local-data-123456789012-eu-central-1",
@@ -47,13 +47,12 @@ SETTINGS = stack.StackSettings(
 
 def test_stack_env_round_trips(tmp_path: Path) -> None:
     path = tmp_path / "stack.env"
-    path.write_text(
-        "\n".join(f"{k}={shlex.quote(v)}" for k, v in SETTINGS.stack_env().items()) + "\n",
-        encoding="utf-8",
-    )
+    stack.write_stack_env(SETTINGS, path)
     assert stack.read_stack_env(path) == SETTINGS.stack_env()
     assert set(SETTINGS.stack_env()) == {
+        "ALB_URL",
         "FRONTEND_URL",
+        "WORKER_URL",
         "AWS_ENDPOINT_URL",
         "QUEUE_URL",
         "DLQ_URL",
@@ -62,58 +61,64 @@ def test_stack_env_round_trips(tmp_path: Path) -> None:
     }
 
 
-def test_stack_env_is_sourceable_by_a_shell(tmp_path: Path) -> None:
+def test_stack_env_is_exported_to_programs_a_shell_starts(tmp_path: Path) -> None:
     path = tmp_path / "stack.env"
-    path.write_text(
-        "\n".join(f"{k}={shlex.quote(v)}" for k, v in SETTINGS.stack_env().items()) + "\n",
-        encoding="utf-8",
-    )
+    stack.write_stack_env(SETTINGS, path)
     shown = subprocess.run(
-        ["bash", "-c", f'. {shlex.quote(str(path))} && printf %s "$QUEUE_URL"'],
+        [
+            "bash",
+            "-c",
+            f". {shlex.quote(str(path))} && "
+            'python3 -c \'import os; print(os.environ["ALB_URL"], os.environ["QUEUE_URL"])\'',
+        ],
         capture_output=True,
         text=True,
         check=True,
     )
-    assert shown.stdout == SETTINGS.queue_url
+    assert shown.stdout.split() == [SETTINGS.alb_url, SETTINGS.queue_url]
 
 
 def test_curl_command_is_a_valid_request_for_the_frontend() -> None:
     line = stack.curl_command(
-        "http://127.0.0.1:5000", "s3cr3t", datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+        "http://127.0.0.1:8080", "s3cr3t", datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     )
     argv = shlex.split(line)
     assert argv[:4] == ["curl", "-sS", "-X", "POST"]
-    assert argv[4] == "http://127.0.0.1:5000/"
+    assert argv[4] == "http://127.0.0.1:8080/"
     assert "Content-Type: application/json" in argv
     body = json.loads(argv[argv.index("-d") + 1])
     assert body["token"] == "s3cr3t"
     assert body["data"]["email_timestream"] == "2026-01-02T03:04:05Z"
 
 
-def test_services_get_the_stack_ports() -> None:
-    # Which variables they get is checked against the ecs unit's `containers` output in
-    # test_live_plans.py (it needs a plan).
-    assert SETTINGS.service_env(stack.FRONTEND)["PORT"] == "5000"
-    assert SETTINGS.service_env(stack.WORKER)["PORT"] == "5001"
-
-
-def test_local_services_listen_on_loopback_only() -> None:
-    assert SETTINGS.service_env(stack.FRONTEND)["GUNICORN_CMD_ARGS"] == "--bind 127.0.0.1:5000"
-    assert SETTINGS.service_env(stack.WORKER)["HOST"] == "127.0.0.1"
+def test_unhealthy_target_groups_name_the_group_and_the_health_check() -> None:
+    state = {
+        "arn:tg": {
+            "name": "devops-local-tg",
+            "health_check": "GET /healthz expecting 200",
+            "targets": {
+                "127.0.0.1:5000": {
+                    "state": "unhealthy",
+                    "reason": "Target.ResponseCodeMismatch: GET /healthz answered 404",
+                }
+            },
+        },
+        "arn:ok": {
+            "name": "ok",
+            "health_check": "GET / expecting 200",
+            "targets": {"127.0.0.1:5001": {"state": "healthy", "reason": ""}},
+        },
+    }
+    (problem,) = stack.unhealthy_groups(state)
+    assert problem.startswith("target group devops-local-tg: no healthy target")
+    assert "GET /healthz expecting 200" in problem
+    assert "answered 404" in problem
 
 
 def test_worker_data_prefix_is_the_ecs_units(live_copy: Path) -> None:
     result = tg.run("render", "--format", "json", cwd=live_copy / "local" / "ecs")
     assert result.returncode == 0, result.output
     assert json.loads(result.stdout)["inputs"]["data_prefix"] == stack.DATA_PREFIX
-
-
-def test_services_run_the_make_serve_targets() -> None:
-    assert stack.FRONTEND.argv[-1] == "serve-frontend"
-    assert stack.WORKER.argv[-1] == "serve-worker"
-    makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
-    assert re.search(r"^serve-frontend:", makefile, re.M)
-    assert re.search(r"^serve-worker:", makefile, re.M)
 
 
 def test_terragrunt_env_puts_any_environment_in_emulator_mode() -> None:

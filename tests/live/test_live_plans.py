@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from devstack import plans, stack, stackdef
+from devstack import plans, stackdef
 from devstack.live import ENVIRONMENTS, LIVE, MOCK_NOTICE, units, warnings_in
-from devstack.stackdef import EMULATOR, PROJECT, REGION, REPO_ROOT
+from devstack.stackdef import EMULATOR, PROJECT, REPO_ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -60,7 +60,7 @@ def test_environment_plans_every_unit_with_its_tags(
         components = {c["change"]["after"]["tags_all"].get("Component") for c in tagged}
         assert unit in components, f"{environment}/{unit}: no resource tagged Component={unit}"
         assert components <= {unit, None}, components
-    assert_twin_sets_the_task_definition_variables(
+    assert_containers_are_the_stacks(
         unit_plans["ecs"]["planned_values"]["outputs"]["containers"]["value"]
     )
     assert_roles_carry_the_deploy_boundary(environment, unit_plans)
@@ -96,24 +96,13 @@ def test_plan_sets_are_reused_only_while_their_inputs_are_unchanged(
     assert plans.inputs_hash("local") != plans.inputs_hash("dev")
 
 
-def assert_twin_sets_the_task_definition_variables(containers: dict[str, Any]) -> None:
-    """`make up` runs each service with the variables its ECS container gets (the ecs unit's
-    `containers` output), plus only the emulator endpoint and loopback bind addresses."""
-    settings = stack.StackSettings(
-        endpoint=EMULATOR.endpoint,
-        region=REGION,
-        queue_url="http://127.0.0.1:4566/123456789012/q",
-        dlq_url="http://127.0.0.1:4566/123456789012/q-dlq",
-        data_bucket="bucket",
-        token_parameter="/app/frontend/token",
-    )
-    local_only = {"AWS_ENDPOINT_URL", "GUNICORN_CMD_ARGS", "HOST"}
-    twins = {"frontend": stack.FRONTEND, "worker": stack.WORKER}
-    assert set(containers) == set(twins)
-    for key, service in twins.items():
-        twin = settings.service_env(service)
-        assert set(twin) - local_only == set(containers[key]["environment"]), key
-        assert twin["PORT"] == containers[key]["environment"]["PORT"], key
+def assert_containers_are_the_stacks(containers: dict[str, Any]) -> None:
+    """The ecs unit runs one container per service of stack.json, on its port (the twin runs
+    the task definitions themselves, so what they set is what `make up` runs)."""
+    assert set(containers) == set(stackdef.SERVICES)
+    for key, service in stackdef.SERVICES.items():
+        assert containers[key]["port"] == service.port, key
+        assert containers[key]["environment"]["PORT"] == str(service.port), key
 
 
 def assert_roles_carry_the_deploy_boundary(
