@@ -40,8 +40,9 @@ PLAN_SCRIPT = REPO_ROOT / "scripts" / "plan-environment.sh"
 PLAN_TIMEOUT_S = 900
 # What a plan reads: the live tree, the modules, the root configuration, the toolchain pins.
 INPUTS = ("live", "modules", "terragrunt.hcl", "stack.json", "tools/versions.env", PLAN_SCRIPT)
-# Terragrunt's and Terraform's own caches and outputs inside the inputs.
-_NOT_INPUTS = {".terragrunt-cache", ".terraform", ".terraform.lock.hcl"}
+# Terragrunt's and Terraform's own caches and outputs inside the inputs, and the module tests
+# (a plan never reads them).
+_NOT_INPUTS = {".terragrunt-cache", ".terraform", ".terraform.lock.hcl", "tests"}
 # dev, staging and prod refuse to plan without explicit image tags (live/_common/ecs.hcl); CI
 # passes the base commit's SHA, these plans a fixed SHA-like stand-in.
 IMAGE_TAGS = {

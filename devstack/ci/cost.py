@@ -187,13 +187,18 @@ CATEGORIES = (
 )
 
 
-def _task_definition_of(service: str, plan: Mapping[str, Any]) -> str | None:
-    """The task definition address a service's configuration references."""
-    expression = _configuration_of(plan, service).get("task_definition") or {}
-    for reference in expression.get("references", []):
-        if reference.startswith("aws_ecs_task_definition.") and reference.count(".") == 1:
-            return reference
-    return None
+def _task_definition_of(service: str, state: Mapping[str, tuple[str, Values]]) -> str | None:
+    """The task definition of a service: the one in the same module instance (a service
+    module, e.g. `module.service["frontend"].`, or the root), when there is exactly one."""
+    prefix = service.split("aws_ecs_service.", maxsplit=1)[0]
+    candidates = [
+        address
+        for address, (resource_type, _) in state.items()
+        if resource_type == "aws_ecs_task_definition"
+        and address.startswith(prefix)
+        and "module." not in address[len(prefix) :]
+    ]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def line_items(plan: Mapping[str, Any], side: str, prices: Prices) -> list[LineItem]:
@@ -208,7 +213,7 @@ def line_items(plan: Mapping[str, Any], side: str, prices: Prices) -> list[LineI
     items = []
     for address, (resource_type, values) in state.items():
         if resource_type == "aws_ecs_service":
-            task = _task_definition_of(address.split("[")[0], plan)
+            task = _task_definition_of(address, state)
             task_values = state.get(task, ("", None))[1] if task else None
             monthly = _fargate(values, task_values, prices)
             items.append(LineItem(address, "Fargate tasks", monthly))

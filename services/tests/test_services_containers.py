@@ -41,7 +41,7 @@ def test_image_is_pinned_multi_stage_non_root_with_healthcheck(service: str) -> 
     base = re.search(r"^ARG PYTHON_IMAGE=(\S+)$", text, re.MULTILINE)
     assert base is not None
     # Python 3.11, the project's one version (README, "Prerequisites"; tests/tools checks it).
-    assert re.fullmatch(r"python:3\.11\.\d+-slim-\w+", base.group(1))
+    assert re.fullmatch(r"python:3\.11\.\d+-slim-\w+@sha256:[0-9a-f]{64}", base.group(1))
     assert text.count("FROM ${PYTHON_IMAGE}") == 2
     assert "COPY --from=build /opt/venv /opt/venv" in text
     user = re.findall(r"^USER (\S+)$", text, re.MULTILINE)

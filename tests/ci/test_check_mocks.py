@@ -40,7 +40,7 @@ def test_a_bogus_key_and_a_wrong_type_are_named(tree: Path, capsys) -> None:
     for env in ("dev", "staging", "prod", "local"):
         assert (
             f"live/{env}/ecs: dependency 's3': mock_outputs key 'bucket_domain' is not an output "
-            "of modules/s3 (its outputs: bucket_arn, bucket_name)"
+            "of modules/s3 (its outputs: bucket_arn, bucket_name, bucket_policy)"
         ) in errors
         assert (
             f"live/{env}/ecs: dependency 'vpc': mock_outputs.private_subnet_ids is a string, "
@@ -56,8 +56,11 @@ def test_a_mock_for_a_removed_output_fails(tree: Path) -> None:
     end = text.index("}\n", start) + 2
     outputs.write_text(text[:start] + text[end:], encoding="utf-8")
     _, problems = check_mocks.check(tree)
+    # Both units that read queue_name from the sqs unit: ecs and monitoring.
     assert {(p.unit, p.dependency) for p in problems} == {
-        (f"live/{env}/ecs", "sqs") for env in ("dev", "staging", "prod", "local")
+        (f"live/{env}/{unit}", "sqs")
+        for env in ("dev", "staging", "prod", "local")
+        for unit in ("ecs", "monitoring")
     }
     assert all("'queue_name' is not an output of modules/sqs" in p.message for p in problems)
 

@@ -181,9 +181,11 @@ def test_the_plan_comment_carries_the_cost_section(tmp_path: Path) -> None:
     assert f"**{cost.money(FARGATE_SMALL)}** (+{cost.money(FARGATE_SMALL)})" in comment
 
 
-def test_the_readme_table_is_generated_from_the_environments_plans() -> None:
-    plan_sets = plans.ensure(cost.README_ENVIRONMENTS)
-    root = next(iter(plan_sets.values())).root.parent
+@pytest.mark.integration
+def test_the_readme_table_is_generated_from_the_environments_plans(
+    environment_plans: dict[str, plans.PlanSet],
+) -> None:
+    root = next(iter(environment_plans.values())).root.parent
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     assert cost.readme_block(readme) == cost.readme_table(cost.readme_costs(root)), (
         "regenerate with `make cost-readme`"

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from devstack import stackdef
 from devstack.stackdef import REPO_ROOT
 
 GITHUB = REPO_ROOT / ".github"
@@ -167,9 +168,10 @@ def test_each_apply_is_guarded_by_its_environment_and_never_cancelled() -> None:
 
 
 def test_live_units_read_the_image_tags_every_plan_and_apply_sets() -> None:
-    read = set()
-    for path in (REPO_ROOT / "live").rglob("*.hcl"):
-        read |= set(re.findall(r'get_env\(\s*"([A-Z_]*IMAGE_TAG)"', path.read_text()))
+    # live/_common/ecs.hcl reads <KEY>_IMAGE_TAG for every service key of stack.json.
+    ecs = (REPO_ROOT / "live" / "_common" / "ecs.hcl").read_text()
+    assert 'get_env("${upper(key)}_IMAGE_TAG")' in ecs
+    read = {f"{key.upper()}_IMAGE_TAG" for key in stackdef.SERVICES}
     assert read == {"FRONTEND_IMAGE_TAG", "WORKER_IMAGE_TAG"}, f"live/ reads {read}"
     script = (REPO_ROOT / "scripts" / "image-tags.sh").read_text()
     for name in read:

@@ -101,7 +101,7 @@ def test_spec_from_the_task_definition_with_secrets(aws: dict[str, Any]) -> None
     assert spec.directory == stackdef.SERVICES["worker"].directory
     assert spec.environment["DATA_BUCKET"] == "twin-data"
     assert spec.environment["TOKEN_BY_NAME"] == spec.environment["TOKEN_BY_ARN"] == "s3cr3t"
-    assert spec.environment["DB_PASSWORD"] == "pw"
+    assert spec.environment["DB_PASSWORD"] == "pw"  # pragma: allowlist secret
     assert spec.container_port == 5001  # no port mapping: the PORT variable
     assert spec.health_check is not None
     assert spec.health_check.argv(5001, 40123)[-1] == "open('http://127.0.0.1:40123/')"

@@ -83,7 +83,7 @@ run "alarms_topic_and_dashboard" {
       aws_cloudwatch_metric_alarm.unhealthy_targets.metric_name == "UnHealthyHostCount" &&
       aws_cloudwatch_metric_alarm.unhealthy_targets.dimensions == tomap({
         LoadBalancer = "app/mon-test-alb/0123456789abcdef"
-        TargetGroup  = "targetgroup/mon-test-frontend/fedcba9876543210"
+        TargetGroup  = "targetgroup/mon-test-frontend/fedcba9876543210" # pragma: allowlist secret
       }) &&
       aws_cloudwatch_metric_alarm.unhealthy_targets.threshold == 0 &&
       aws_cloudwatch_metric_alarm.unhealthy_targets.evaluation_periods == 3
