@@ -22,15 +22,11 @@ from pathlib import Path
 
 import requests
 
-from devstack.ci import plan_comment, plan_summary
+from devstack.ci import github_api, plan_comment, plan_summary
 from devstack.ci.markdown import code
 
 LABEL = "drift"
-DEFAULT_AUTHOR = "github-actions[bot]"
-TIMEOUT_SECONDS = 30
-PAGE_SIZE = 100
 MAX_PAGES = 10
-_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _ENV = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
@@ -47,35 +43,22 @@ class Issue:
     body: str
 
 
-class GitHubIssues:
+class GitHubIssues(github_api.Repository):
     """The issue endpoints of one repository."""
-
-    def __init__(self, session: requests.Session, api_url: str, repo: str, token: str) -> None:
-        if not _REPO.match(repo):
-            raise ValueError(f"invalid repository {repo!r}")
-        self._session = session
-        self._base = f"{api_url.rstrip('/')}/repos/{repo}"
-        self._headers = {
-            "Accept": "application/vnd.github+json",
-            "Authorization": f"Bearer {token}",
-            "X-GitHub-Api-Version": "2022-11-28",
-        }
-
-    def _request(self, method: str, path: str, **kwargs: object) -> requests.Response:
-        response = self._session.request(
-            method, self._base + path, headers=self._headers, timeout=TIMEOUT_SECONDS, **kwargs
-        )
-        response.raise_for_status()
-        return response
 
     def open_issues(self) -> Iterator[Issue]:
         for page in range(1, MAX_PAGES + 1):
-            params = {"state": "open", "labels": LABEL, "per_page": PAGE_SIZE, "page": page}
+            params = {
+                "state": "open",
+                "labels": LABEL,
+                "per_page": github_api.PAGE_SIZE,
+                "page": page,
+            }
             entries = self._request("GET", "/issues", params=params).json()
             for entry in entries:
                 if "pull_request" not in entry:
                     yield Issue(entry["number"], entry["user"]["login"], entry["body"] or "")
-            if len(entries) < PAGE_SIZE:
+            if len(entries) < github_api.PAGE_SIZE:
                 return
 
     def create(self, title: str, body: str) -> int:
@@ -136,7 +119,7 @@ def reconcile(
     plans: Sequence[plan_summary.UnitPlan],
     *,
     run_url: str,
-    author: str = DEFAULT_AUTHOR,
+    author: str = github_api.DEFAULT_AUTHOR,
 ) -> str:
     """Bring the environment's issue in line with the plan's exit code; say what was done."""
     if exit_code not in (0, 2):
@@ -161,7 +144,7 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--plans", type=Path, required=True, help="the JSON plans directory")
     parser.add_argument("--exit-code", type=int, required=True, help="plan -detailed-exitcode")
     parser.add_argument("--run-url", required=True, help="https link to the workflow run")
-    parser.add_argument("--author", default=DEFAULT_AUTHOR)
+    parser.add_argument("--author", default=github_api.DEFAULT_AUTHOR)
     return parser.parse_args(argv)
 
 

@@ -20,13 +20,11 @@ from pathlib import Path
 
 import requests
 
+from devstack.ci import github_api
+
 _MARKER = re.compile(r"^<!-- plan-comment:env=[a-z0-9][a-z0-9_-]{0,31} -->$")
-_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-PAGE_SIZE = 100
 # A pull request with more comments than this is not worth paging through further.
 MAX_PAGES = 30
-DEFAULT_AUTHOR = "github-actions[bot]"
-TIMEOUT_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -36,36 +34,20 @@ class Comment:
     body: str
 
 
-class GitHubComments:
+class GitHubComments(github_api.Repository):
     """The issue-comment endpoints of one repository (pull requests are issues here)."""
-
-    def __init__(self, session: requests.Session, api_url: str, repo: str, token: str) -> None:
-        if not _REPO.match(repo):
-            raise ValueError(f"invalid repository {repo!r}")
-        self._session = session
-        self._base = f"{api_url.rstrip('/')}/repos/{repo}"
-        self._headers = {
-            "Accept": "application/vnd.github+json",
-            "Authorization": f"Bearer {token}",
-            "X-GitHub-Api-Version": "2022-11-28",
-        }
-
-    def _request(self, method: str, path: str, **kwargs: object) -> requests.Response:
-        response = self._session.request(
-            method, self._base + path, headers=self._headers, timeout=TIMEOUT_SECONDS, **kwargs
-        )
-        response.raise_for_status()
-        return response
 
     def list(self, issue: int) -> Iterator[Comment]:
         for page in range(1, MAX_PAGES + 1):
             response = self._request(
-                "GET", f"/issues/{issue}/comments", params={"per_page": PAGE_SIZE, "page": page}
+                "GET",
+                f"/issues/{issue}/comments",
+                params={"per_page": github_api.PAGE_SIZE, "page": page},
             )
             entries = response.json()
             for entry in entries:
                 yield Comment(id=entry["id"], author=entry["user"]["login"], body=entry["body"])
-            if len(entries) < PAGE_SIZE:
+            if len(entries) < github_api.PAGE_SIZE:
                 return
 
     def create(self, issue: int, body: str) -> int:
@@ -99,7 +81,9 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--repo", required=True, help="owner/name")
     parser.add_argument("--pr", type=int, required=True, help="pull request number")
     parser.add_argument("--body-file", type=Path, required=True, help="the rendered comment")
-    parser.add_argument("--author", default=DEFAULT_AUTHOR, help="login that owns the comment")
+    parser.add_argument(
+        "--author", default=github_api.DEFAULT_AUTHOR, help="login that owns the comment"
+    )
     return parser.parse_args(argv)
 
 
