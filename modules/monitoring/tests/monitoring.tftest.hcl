@@ -6,7 +6,7 @@ variables {
   queue_name              = "mon-test-messages"
   dlq_name                = "mon-test-messages-dlq"
   alb_arn_suffix          = "app/mon-test-alb/0123456789abcdef"
-  target_group_arn_suffix = "targetgroup/mon-test-frontend/fedcba9876543210" # pragma: allowlist secret
+  target_group_arn_suffix = "targetgroup/mon-test-frontend/0000000000000001"
   cluster_name            = "mon-test-cluster"
   services = {
     frontend = "frontend-service"
@@ -83,7 +83,7 @@ run "alarms_topic_and_dashboard" {
       aws_cloudwatch_metric_alarm.unhealthy_targets.metric_name == "UnHealthyHostCount" &&
       aws_cloudwatch_metric_alarm.unhealthy_targets.dimensions == tomap({
         LoadBalancer = "app/mon-test-alb/0123456789abcdef"
-        TargetGroup  = "targetgroup/mon-test-frontend/fedcba9876543210" # pragma: allowlist secret
+        TargetGroup  = "targetgroup/mon-test-frontend/0000000000000001"
       }) &&
       aws_cloudwatch_metric_alarm.unhealthy_targets.threshold == 0 &&
       aws_cloudwatch_metric_alarm.unhealthy_targets.evaluation_periods == 3
@@ -133,7 +133,7 @@ run "alarms_topic_and_dashboard" {
       aws_cloudwatch_metric_alarm.response_time_p99.extended_statistic == "p99" &&
       aws_cloudwatch_metric_alarm.response_time_p99.dimensions == tomap({
         LoadBalancer = "app/mon-test-alb/0123456789abcdef"
-        TargetGroup  = "targetgroup/mon-test-frontend/fedcba9876543210"
+        TargetGroup  = "targetgroup/mon-test-frontend/0000000000000001"
       }) &&
       aws_cloudwatch_metric_alarm.response_time_p99.threshold == 1
     )
@@ -226,9 +226,9 @@ run "alarms_topic_and_dashboard" {
       "AWS/ApplicationELB HTTPCode_Target_4XX_Count LoadBalancer app/mon-test-alb/0123456789abcdef",
       "AWS/ApplicationELB HTTPCode_ELB_5XX_Count LoadBalancer app/mon-test-alb/0123456789abcdef",
       "AWS/ApplicationELB HTTPCode_Target_5XX_Count LoadBalancer app/mon-test-alb/0123456789abcdef",
-      "AWS/ApplicationELB TargetResponseTime LoadBalancer app/mon-test-alb/0123456789abcdef TargetGroup targetgroup/mon-test-frontend/fedcba9876543210",
-      "AWS/ApplicationELB HealthyHostCount LoadBalancer app/mon-test-alb/0123456789abcdef TargetGroup targetgroup/mon-test-frontend/fedcba9876543210",
-      "AWS/ApplicationELB UnHealthyHostCount LoadBalancer app/mon-test-alb/0123456789abcdef TargetGroup targetgroup/mon-test-frontend/fedcba9876543210",
+      "AWS/ApplicationELB TargetResponseTime LoadBalancer app/mon-test-alb/0123456789abcdef TargetGroup targetgroup/mon-test-frontend/0000000000000001",
+      "AWS/ApplicationELB HealthyHostCount LoadBalancer app/mon-test-alb/0123456789abcdef TargetGroup targetgroup/mon-test-frontend/0000000000000001",
+      "AWS/ApplicationELB UnHealthyHostCount LoadBalancer app/mon-test-alb/0123456789abcdef TargetGroup targetgroup/mon-test-frontend/0000000000000001",
       "AWS/SQS ApproximateNumberOfMessagesVisible QueueName mon-test-messages",
       "AWS/SQS ApproximateNumberOfMessagesNotVisible QueueName mon-test-messages",
       "AWS/SQS ApproximateAgeOfOldestMessage QueueName mon-test-messages",
