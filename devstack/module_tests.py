@@ -53,7 +53,7 @@ class Outcome:
 
 def default_targets() -> list[str]:
     targets = [
-        f"modules/{path.parent.parent.name}"
+        f"modules/{path.parent.name}"
         for path in sorted(REPO_ROOT.glob("modules/*/tests"))
         if any(path.glob("*.tftest.hcl"))
     ]
