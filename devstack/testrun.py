@@ -125,16 +125,20 @@ class Runner:
         )
 
     def run(self) -> int:
-        background = [s for s in self.stages if s.background]
-        for stage in background:
-            self.start(stage)
+        # A background stage is waited for by a thread of its own, so its wall time ends
+        # when it ends, not when the foreground is done.
+        waiters = []
         for stage in self.stages:
             if stage.background:
-                continue
-            self.start(stage)
-            self.wait(stage)
-        for stage in background:
-            self.wait(stage)
+                self.start(stage)
+                waiters.append(threading.Thread(target=self.wait, args=(stage,)))
+                waiters[-1].start()
+        for stage in self.stages:
+            if not stage.background:
+                self.start(stage)
+                self.wait(stage)
+        for waiter in waiters:
+            waiter.join()
         self._say(self.table())
         return 0 if all(s.returncode == 0 for s in self.stages) else 1
 

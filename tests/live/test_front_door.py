@@ -302,7 +302,11 @@ def test_alb_forwards_to_healthy_targets_and_answers_like_an_alb(
         assert fields[2] == f"app/{name}"
         assert fields[4] == f"127.0.0.1:{backend.server_port}"
         assert group_arn in forwarded
-        assert any('"TargetTimeout"' in line for line in log)
+        # The access log line may be written just after the response has gone out.
+        access_log = tmp_path / "alb-access.log"
+        assert processes.wait_until(
+            lambda: '"TargetTimeout"' in access_log.read_text(encoding="utf-8"), 5, interval=0.1
+        ), "no access log line for the 504"
 
         # The target goes away: 502 (refused) until it is marked unhealthy, then 503.
         backend.shutdown()
