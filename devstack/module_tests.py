@@ -5,7 +5,7 @@
 
 TARGET is a module name (`vpc` for modules/vpc) or a directory of this repository with
 tests/*.tftest.hcl; by default every modules/<name>/ with tests, then tests/composition.
-For each target, in parallel (most of a run is the provider's client-side waits, not CPU):
+For each target, four at a time (most of a run is the provider's client-side waits):
 1. a moto server of its own (devstack.moto_server, with the provider-compatibility fixes) on a
    free loopback port;
 2. a copy of modules/ and the target, same repository-relative layout, in a temp dir;
@@ -16,8 +16,9 @@ For each target, in parallel (most of a run is the provider's client-side waits,
 4. `terraform init -lockfile=readonly` against the committed .terraform.lock.hcl (providers
    from the toolchain's local mirror) and `terraform test`.
 Each target's output is printed when it ends; the exit status is 1 when any target failed.
-Environment: TF_TEST_ARGS (extra `terraform test` arguments), TARGET_TIMEOUT_S (default 900),
-KEEP_WORKDIR=1 (keep the temp dirs and emulator logs).
+Environment: TF_TEST_ARGS (extra `terraform test` arguments), TARGET_TIMEOUT_S (default 1800),
+MODULE_TEST_JOBS (targets at once, default 4), KEEP_WORKDIR=1 (keep the temp dirs and emulator
+logs).
 """
 
 from __future__ import annotations
@@ -180,13 +181,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.validate_only:
         return validate_all()
     targets = [resolve(t) for t in args.targets] or default_targets()
-    timeout = float(os.environ.get("TARGET_TIMEOUT_S", "900"))
+    timeout = float(os.environ.get("TARGET_TIMEOUT_S", "1800"))
+    jobs = int(os.environ.get("MODULE_TEST_JOBS", "4"))
     keep = os.environ.get("KEEP_WORKDIR") == "1"
     started = time.monotonic()
     work_root = Path(tempfile.mkdtemp(prefix="module-tests-"))
     try:
-        # All at once: the targets wait on the provider's fixed sleeps, not on the CPU.
-        with ThreadPoolExecutor(max_workers=len(targets)) as pool:
+        # Several at once: the targets mostly wait on the provider's fixed sleeps; more than a
+        # few at once on 2 cores (beside the twin and the plans) starve each other's CPU bursts.
+        with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(targets)))) as pool:
             futures = [pool.submit(run_target, t, work_root, timeout) for t in targets]
             outcomes = []
             for future in as_completed(futures):

@@ -37,7 +37,7 @@ from devstack.stackdef import REPO_ROOT
 
 DEFAULT_OUT = REPO_ROOT / "reports" / "plans"
 PLAN_SCRIPT = REPO_ROOT / "scripts" / "plan-environment.sh"
-PLAN_TIMEOUT_S = 900
+PLAN_TIMEOUT_S = 1800
 # What a plan reads: the live tree, the modules, the root configuration, the toolchain pins.
 INPUTS = ("live", "modules", "terragrunt.hcl", "stack.json", "tools/versions.env", PLAN_SCRIPT)
 # Terragrunt's and Terraform's own caches and outputs inside the inputs, and the module tests

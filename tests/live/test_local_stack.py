@@ -26,7 +26,8 @@ from devstack.stackdef import EMULATOR, REGION, REPO_ROOT
 
 ALB_PORT = 8080
 PORTS = (EMULATOR.port, stack.FRONTEND_PORT, stack.WORKER_PORT, ALB_PORT)
-UP_TIMEOUT_S = 900
+# Generous: in `make test` the twin shares 2 cores with the module tests and the plans.
+UP_TIMEOUT_S = 1800
 OBJECT_TIMEOUT_S = 60
 # The target group's health check (modules/alb): every 15 s, unhealthy after 3 failures,
 # healthy after 2 passes.
