@@ -19,6 +19,11 @@ unexport TF_PLUGIN_CACHE_DIR
 export TF_IN_AUTOMATION := 1
 export CHECKPOINT_DISABLE := 1
 export PYTHONDONTWRITEBYTECODE := 1
+# Every terraform command starts the AWS provider, which builds a ~500 MB schema and exits:
+# a lazier Go GC takes ~15 % less CPU per plan for ~150 MB more per process (measured, see
+# the README's test section); the memory limit keeps a runaway process collecting.
+export GOGC ?= 400
+export GOMEMLIMIT ?= 2GiB
 
 .PHONY: help
 help: ## List the targets

@@ -75,13 +75,3 @@ run "kms_encryption" {
     error_message = "no access logging without a log bucket"
   }
 }
-
-run "invalid_bucket_name_is_refused" {
-  command = plan
-
-  variables {
-    bucket_name = "Not_A_Bucket"
-  }
-
-  expect_failures = [var.bucket_name]
-}

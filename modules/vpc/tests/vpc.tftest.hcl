@@ -68,23 +68,3 @@ run "single_nat_gateway" {
     error_message = "one shared NAT gateway, and no endpoint security group without interface endpoints"
   }
 }
-
-run "one_zone_is_refused" {
-  command = plan
-
-  variables {
-    az_count = 1
-  }
-
-  expect_failures = [var.az_count]
-}
-
-run "bad_cidr_is_refused" {
-  command = plan
-
-  variables {
-    cidr_block = "10.0.0.0/8"
-  }
-
-  expect_failures = [var.cidr_block]
-}
