@@ -104,27 +104,31 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
 def saturation(
     steps: Sequence[Step], growth_margin: float, p99_bound_ms: float
 ) -> Saturation | None:
-    """Where throughput stopped growing by `growth_margin` or p99 crossed the bound."""
+    """The first step whose p99 is over the bound, or the first step from which on no step
+    grew by more than `growth_margin` over the best one before it (so one noisy dip that a
+    later step recovers from is not saturation), whichever comes first."""
+    flat_from: int | None = None
+    best_before_flat: Step | None = None
     best: Step | None = None
-    for step in steps:
-        if step.p99_ms > p99_bound_ms:
-            peak = max(step.throughput_per_s, best.throughput_per_s if best else 0.0)
-            return Saturation(
-                step.concurrency, peak, f"p99 {step.p99_ms:.0f} ms > {p99_bound_ms:.0f} ms"
-            )
-        if best is not None and step.throughput_per_s < best.throughput_per_s * (1 + growth_margin):
-            growth = (
-                step.throughput_per_s / best.throughput_per_s - 1 if best.throughput_per_s else 0
-            )
-            return Saturation(
-                step.concurrency,
-                max(step.throughput_per_s, best.throughput_per_s),
-                f"throughput {growth:+.0%} over concurrency {best.concurrency} "
-                f"(< {growth_margin:+.0%})",
-            )
+    for index, step in enumerate(steps):
+        if step.p99_ms > p99_bound_ms and (flat_from is None or index < flat_from):
+            peak = max(s.throughput_per_s for s in steps[: index + 1])
+            reason = f"p99 {step.p99_ms:.0f} ms > {p99_bound_ms:.0f} ms"
+            return Saturation(step.concurrency, peak, reason)
+        if best is None or step.throughput_per_s > best.throughput_per_s * (1 + growth_margin):
+            flat_from = None
+        elif flat_from is None:
+            flat_from, best_before_flat = index, best
         if best is None or step.throughput_per_s > best.throughput_per_s:
             best = step
-    return None
+    if flat_from is None or best_before_flat is None:
+        return None
+    return Saturation(
+        steps[flat_from].concurrency,
+        max(s.throughput_per_s for s in steps),
+        f"no step from c={steps[flat_from].concurrency} on grew {growth_margin:.0%} over "
+        f"{best_before_flat.throughput_per_s:.0f}/s at c={best_before_flat.concurrency}",
+    )
 
 
 def closed_loop(
