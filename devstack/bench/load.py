@@ -39,6 +39,7 @@ from matplotlib.ticker import ScalarFormatter
 
 from devstack import emulator as emulator_lib
 from devstack import processes
+from devstack.bench import sizing
 from devstack.bench import stub as stub_lib
 from devstack.stackdef import REPO_ROOT
 from devstack.testkit import aws, pipeline
@@ -487,6 +488,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 print(f"  {'':<20} {name} {figures[name]}")
     for backend, ratios in summary["calls_per_message"].items():
         print(f"  {backend} API calls per stored message: {ratios}")
+    print("\n".join(["", *sizing.report(summary, "prod")]))
     print(f"written: {args.out}/load.csv, load.png, summary.json")
     return summary
 
