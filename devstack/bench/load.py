@@ -10,37 +10,35 @@ Each step runs for a fixed time; the queue is drained between series. Per step: 
 the CPU seconds the frontend and worker process trees used (per-request CPU is the figure
 that carries over to a Fargate task; throughput on a shared machine does not).
 
-Saturation: the first step whose throughput grew by less than the margin over the best
-step before it, or whose p99 is over the bound. Output under reports/load/: load.csv,
-load.png (throughput and p99 against concurrency) and summary.json.
+Saturation (devstack/bench/steps.py): the first step whose p99 is over the bound, or the
+first from which on no step grows by more than the margin over the best before it. Output
+under reports/load/: load.csv, load.png (throughput and p99 against concurrency) and
+summary.json (devstack/bench/report.py), then the sizing (devstack/bench/sizing.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import http.client
 import json
-import math
 import os
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psutil
 from botocore.exceptions import BotoCoreError, ClientError
-from matplotlib.figure import Figure
-from matplotlib.ticker import ScalarFormatter
 
 from devstack import emulator as emulator_lib
 from devstack import processes
-from devstack.bench import sizing
+from devstack.bench import report, sizing
 from devstack.bench import stub as stub_lib
+from devstack.bench.steps import Step, percentile, saturation
 from devstack.stackdef import REPO_ROOT
 from devstack.testkit import aws, pipeline
 
@@ -56,85 +54,12 @@ BACKENDS = ("emulator", "stub")
 SERIES = ("raw-boto3", "frontend")
 DEFAULT_OUT = REPO_ROOT / "reports" / "load"
 
-# The calls a message costs (the rest are per process or the load generator's own).
-PER_MESSAGE_CALLS = (
-    "SendMessage",
-    "ReceiveMessage",
-    "DeleteMessageBatch",
-    "ChangeMessageVisibilityBatch",
-    "PutObject",
-)
-
 Call = Callable[[int], bool]
-
-
-@dataclass(frozen=True)
-class Step:
-    """One fixed-duration step of one series; a row of load.csv."""
-
-    backend: str
-    series: str
-    concurrency: int
-    seconds: float
-    requests: int
-    errors: int
-    throughput_per_s: float
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
-    drained_per_s: float
-    frontend_cpu_s: float
-    worker_cpu_s: float
-
-
-@dataclass(frozen=True)
-class Saturation:
-    concurrency: int
-    peak_throughput_per_s: float
-    reason: str
-
-
-def percentile(sorted_values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile of already sorted values (0 for none)."""
-    if not sorted_values:
-        return 0.0
-    rank = max(1, math.ceil(q / 100 * len(sorted_values)))
-    return sorted_values[rank - 1]
-
-
-def saturation(
-    steps: Sequence[Step], growth_margin: float, p99_bound_ms: float
-) -> Saturation | None:
-    """The first step whose p99 is over the bound, or the first step from which on no step
-    grew by more than `growth_margin` over the best one before it (so one noisy dip that a
-    later step recovers from is not saturation), whichever comes first."""
-    flat_from: int | None = None
-    best_before_flat: Step | None = None
-    best: Step | None = None
-    for index, step in enumerate(steps):
-        if step.p99_ms > p99_bound_ms and (flat_from is None or index < flat_from):
-            peak = max(s.throughput_per_s for s in steps[: index + 1])
-            reason = f"p99 {step.p99_ms:.0f} ms > {p99_bound_ms:.0f} ms"
-            return Saturation(step.concurrency, peak, reason)
-        if best is None or step.throughput_per_s > best.throughput_per_s * (1 + growth_margin):
-            flat_from = None
-        elif flat_from is None:
-            flat_from, best_before_flat = index, best
-        if best is None or step.throughput_per_s > best.throughput_per_s:
-            best = step
-    if flat_from is None or best_before_flat is None:
-        return None
-    return Saturation(
-        steps[flat_from].concurrency,
-        max(s.throughput_per_s for s in steps),
-        f"no step from c={steps[flat_from].concurrency} on grew {growth_margin:.0%} over "
-        f"{best_before_flat.throughput_per_s:.0f}/s at c={best_before_flat.concurrency}",
-    )
 
 
 def closed_loop(
     make_call: Callable[[], Call], concurrency: int, seconds: float
-) -> tuple[list[float], int, float]:
+) -> tuple[list[float], int, int, float]:
     """`concurrency` threads, each calling until the step ends; latencies (ms, sorted),
     errors, successful warm-up calls and the elapsed time."""
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
@@ -323,98 +248,12 @@ def run_backend(
         for series in SERIES:
             for concurrency in steps:
                 step = run.run_step(series, concurrency, seconds)
-                print(format_step(step), flush=True)
+                print(report.format_step(step), flush=True)
                 results.append(step)
             if not run.drain():
                 print(f"  {backend}: {run.backlog()} messages left after {DRAIN_TIMEOUT_S:.0f} s")
         calls = stats()
     return results, calls
-
-
-def format_step(step: Step) -> str:
-    return (
-        f"  {step.backend:<8} {step.series:<9} c={step.concurrency:<3} "
-        f"{step.throughput_per_s:8.1f}/s  p50 {step.p50_ms:7.1f}  p95 {step.p95_ms:7.1f}  "
-        f"p99 {step.p99_ms:7.1f} ms  errors {step.errors:<4} drained {step.drained_per_s:7.1f}/s  "
-        f"cpu frontend {step.frontend_cpu_s:5.2f} s worker {step.worker_cpu_s:5.2f} s"
-    )
-
-
-def write_csv(path: Path, steps: Sequence[Step]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=[f.name for f in fields(Step)])
-        writer.writeheader()
-        writer.writerows(asdict(step) for step in steps)
-
-
-def write_chart(path: Path, steps: Sequence[Step], saturations: dict[str, Saturation]) -> None:
-    # The object API (no pyplot): no GUI backend, no global figure state.
-    figure = Figure(figsize=(11, 4.5))
-    left, right = figure.subplots(1, 2)
-    for label in dict.fromkeys(f"{s.backend}/{s.series}" for s in steps):
-        series = [s for s in steps if f"{s.backend}/{s.series}" == label]
-        x = [s.concurrency for s in series]
-        (line,) = left.plot(x, [s.throughput_per_s for s in series], marker="o", label=label)
-        right.plot(x, [s.p99_ms for s in series], marker="o", label=label)
-        if label in saturations:
-            point = saturations[label]
-            left.axvline(point.concurrency, color=line.get_color(), linestyle=":", alpha=0.6)
-    concurrencies = sorted({s.concurrency for s in steps})
-    for axis, title, unit in (
-        (left, "throughput", "accepted per second"),
-        (right, "p99 latency", "ms"),
-    ):
-        axis.set_xscale("log", base=2)
-        axis.set_xticks(concurrencies, [str(c) for c in concurrencies])
-        axis.yaxis.set_major_formatter(ScalarFormatter())
-        axis.set_xlabel("concurrent clients")
-        axis.set_ylabel(unit)
-        axis.set_title(title)
-        axis.grid(True, alpha=0.3)
-    right.set_yscale("log")
-    left.legend(fontsize="small")
-    figure.suptitle("make load (dotted: saturation point)")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-
-
-def calls_per_message(calls: dict[str, Any]) -> dict[str, float]:
-    """API calls per stored message, from the stub's counts."""
-    stored = calls.get("stored") or 0
-    if not stored:
-        return {}
-    return {name: round(calls["calls"].get(name, 0) / stored, 3) for name in PER_MESSAGE_CALLS}
-
-
-def summarise(
-    steps: Sequence[Step], saturations: dict[str, Saturation], calls: dict[str, dict[str, Any]]
-) -> dict[str, Any]:
-    per_series: dict[str, Any] = {}
-    for label in dict.fromkeys(f"{s.backend}/{s.series}" for s in steps):
-        series = [s for s in steps if f"{s.backend}/{s.series}" == label]
-        requests = sum(s.requests for s in series)
-        drained = sum(s.drained_per_s * s.seconds for s in series)
-        point = saturations.get(label)
-        per_series[label] = {
-            "peak_throughput_per_s": max(s.throughput_per_s for s in series),
-            "saturation": asdict(point) if point else None,
-            "frontend_cpu_ms_per_request": round(
-                1000 * sum(s.frontend_cpu_s for s in series) / requests, 2
-            )
-            if requests and label.endswith("/frontend")
-            else None,
-            "worker_cpu_ms_per_message": round(
-                1000 * sum(s.worker_cpu_s for s in series) / drained, 2
-            )
-            if drained > 0
-            else None,
-        }
-    return {
-        "cpus": os.cpu_count(),
-        "load_average_1m": round(os.getloadavg()[0], 2),
-        "series": per_series,
-        "calls_per_message": {b: calls_per_message(c) for b, c in calls.items() if c},
-    }
 
 
 def parse_steps(text: str) -> tuple[int, ...]:
@@ -474,20 +313,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         if point is not None:
             saturations[label] = point
     args.out.mkdir(parents=True, exist_ok=True)
-    write_csv(args.out / "load.csv", steps)
-    write_chart(args.out / "load.png", steps, saturations)
-    summary = summarise(steps, saturations, calls)
+    report.write_csv(args.out / "load.csv", steps)
+    report.write_chart(args.out / "load.png", steps, saturations)
+    summary = report.summarise(steps, saturations, calls)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    print(f"\nsaturation (growth < {args.growth_margin:.0%} or p99 > {args.p99_bound_ms:.0f} ms):")
-    for label, figures in summary["series"].items():
-        point = figures["saturation"]
-        where = f"at c={point['concurrency']} ({point['reason']})" if point else "not reached"
-        print(f"  {label:<20} peak {figures['peak_throughput_per_s']:8.1f}/s, saturation {where}")
-        for name in ("frontend_cpu_ms_per_request", "worker_cpu_ms_per_message"):
-            if figures[name] is not None:
-                print(f"  {'':<20} {name} {figures[name]}")
-    for backend, ratios in summary["calls_per_message"].items():
-        print(f"  {backend} API calls per stored message: {ratios}")
+    print("\n".join(["", *report.summary_lines(summary, args.growth_margin, args.p99_bound_ms)]))
     print("\n".join(["", *sizing.report(summary, "prod")]))
     print(f"written: {args.out}/load.csv, load.png, summary.json")
     return summary

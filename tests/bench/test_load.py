@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from devstack.bench import load
-from devstack.bench.load import Step
+from devstack.bench import steps as steps_lib
+from devstack.bench.steps import Step
 
 
 def step(concurrency: int, throughput: float, p99: float = 50.0) -> Step:
@@ -33,7 +34,7 @@ def step(concurrency: int, throughput: float, p99: float = 50.0) -> Step:
 
 def test_saturation_where_throughput_stops_growing_by_the_margin() -> None:
     steps = [step(1, 100), step(2, 190), step(4, 360), step(8, 380), step(16, 200)]
-    point = load.saturation(steps, growth_margin=0.10, p99_bound_ms=1000)
+    point = steps_lib.saturation(steps, growth_margin=0.10, p99_bound_ms=1000)
     assert point is not None
     assert (point.concurrency, point.peak_throughput_per_s) == (8, 380)
     assert point.reason == "no step from c=8 on grew 10% over 360/s at c=4"
@@ -42,19 +43,19 @@ def test_saturation_where_throughput_stops_growing_by_the_margin() -> None:
 def test_saturation_compares_with_the_best_step_not_the_last() -> None:
     # A dip then a small recovery: 330 is still below the best (360) plus 10 %.
     steps = [step(1, 200), step(2, 360), step(4, 300)]
-    point = load.saturation(steps, growth_margin=0.10, p99_bound_ms=1000)
+    point = steps_lib.saturation(steps, growth_margin=0.10, p99_bound_ms=1000)
     assert point is not None
     assert (point.concurrency, point.peak_throughput_per_s) == (4, 360)
 
 
 def test_a_dip_that_a_later_step_recovers_from_is_not_saturation() -> None:
     steps = [step(1, 100), step(2, 80), step(4, 200), step(8, 400)]
-    assert load.saturation(steps, growth_margin=0.10, p99_bound_ms=1000) is None
+    assert steps_lib.saturation(steps, growth_margin=0.10, p99_bound_ms=1000) is None
 
 
 def test_saturation_when_p99_crosses_the_bound_while_throughput_still_grows() -> None:
     steps = [step(1, 100, p99=20), step(2, 200, p99=300), step(4, 400, p99=1500)]
-    point = load.saturation(steps, growth_margin=0.10, p99_bound_ms=1000)
+    point = steps_lib.saturation(steps, growth_margin=0.10, p99_bound_ms=1000)
     assert point is not None
     assert (point.concurrency, point.peak_throughput_per_s) == (4, 400)
     assert point.reason == "p99 1500 ms > 1000 ms"
@@ -62,13 +63,13 @@ def test_saturation_when_p99_crosses_the_bound_while_throughput_still_grows() ->
 
 def test_no_saturation_while_throughput_grows_and_p99_stays_under_the_bound() -> None:
     steps = [step(1, 100), step(2, 200), step(4, 390)]
-    assert load.saturation(steps, growth_margin=0.10, p99_bound_ms=1000) is None
+    assert steps_lib.saturation(steps, growth_margin=0.10, p99_bound_ms=1000) is None
 
 
 def test_percentile_is_nearest_rank() -> None:
     values = [float(v) for v in range(1, 101)]
-    assert [load.percentile(values, q) for q in (50, 95, 99, 100)] == [50, 95, 99, 100]
-    assert load.percentile([], 99) == 0.0
+    assert [steps_lib.percentile(values, q) for q in (50, 95, 99, 100)] == [50, 95, 99, 100]
+    assert steps_lib.percentile([], 99) == 0.0
 
 
 @pytest.mark.parametrize("steps", ["4,2", "0,1", "1,x", "1,1"])
