@@ -82,7 +82,7 @@ test-tools: venv tools ## Toolchain smoke test: offline init + validate from the
 # --- services (services/) ----------------------------------------------------------
 # The serve-* recipes are exactly the containers' commands (WORKDIR = the service
 # directory); services/tests asserts that they match the Dockerfiles' CMD.
-.PHONY: test-services serve-frontend serve-worker bench
+.PHONY: test-services serve-frontend serve-worker bench load
 test-services: venv ## Services: unit, property and integration tests (hadolint is a lint hook)
 	@pytest -q services
 
@@ -94,6 +94,10 @@ serve-worker: venv ## Run the worker (foreground) configured from the environmen
 
 bench: venv ## Benchmark frontend and worker against the emulator (bare and with 20 ms latency)
 	@python -m devstack.bench
+
+# LOAD_ARGS passes options through, e.g. LOAD_ARGS="--steps 1,4,16 --step-seconds 2 --backends stub".
+load: venv ## Load the frontend at rising concurrency (emulator and a fast stub): reports/load/ CSV, PNG, saturation
+	@python -m devstack.bench.load $(LOAD_ARGS)
 
 # --- Terraform modules (modules/) ------------------------------------------------------
 # terraform test (plan + apply + assert + destroy) of every module, and the composition test

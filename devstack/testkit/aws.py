@@ -18,14 +18,18 @@ _CLIENT_CONFIG = Config(
 )
 
 
-def client(service: str, endpoint: str) -> Any:
+def client(service: str, endpoint: str, pool: int | None = None) -> Any:
+    """A client for the emulator's credentials; `pool`: connections for that many threads."""
+    config = (
+        _CLIENT_CONFIG if pool is None else _CLIENT_CONFIG.merge(Config(max_pool_connections=pool))
+    )
     return boto3.session.Session().client(
         service,
         endpoint_url=endpoint,
         region_name=REGION,
         aws_access_key_id=EMULATOR.credentials["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=EMULATOR.credentials["AWS_SECRET_ACCESS_KEY"],
-        config=_CLIENT_CONFIG,
+        config=config,
     )
 
 

@@ -30,12 +30,14 @@ locals {
       access                    = ["read-token", "send-to-queue"]
       load_balanced             = true
       health_check_start_period = 15
-      scaling                   = { cpu_target = 60, requests_per_target = 1000 }
+      # ALB requests per task per minute: 2000 (33/s) is ~60 % CPU of a 0.25 vCPU task and
+      # ~30 % of prod's 0.5 vCPU at the CPU per request `make load` measures (README, "Sizing").
+      scaling = { cpu_target = 60, requests_per_target = 2000 }
     }
     worker = {
       access                    = ["consume-queue", "write-data"]
       health_check_start_period = 40
-      # Roughly the messages one task processes within the acceptable latency.
+      # ~3 s of one 0.25 vCPU task's work at 60 % CPU (README, "Sizing").
       scaling = { backlog_per_task = 100 }
     }
   }
