@@ -59,6 +59,7 @@ QUEUE = f"{NAME}-queue"
 STACK_ROLE = f"{NAME}-frontend-task"
 TIMEOUT_S = 1200
 TOKEN_KEY_ALIAS = f"alias/{NAME}-token"
+ACCOUNT_ID_LOOKUP = {"iam:GetUser", "sts:GetCallerIdentity"}
 # The ecs module's inputs for an apply of the token key alone (-target): well-formed values;
 # nothing else of the module is created.
 ECS_INPUTS = {
@@ -396,11 +397,13 @@ def test_refresh_of_the_token_key_reads_no_token_and_the_plan_role_may_make_it(
     # Nothing that reveals the token: no parameter read, no decryption, no data key.
     revealing = [a for a in actions if a.startswith(("ssm:", "secretsmanager:", "kms:Decrypt"))]
     assert not revealing, revealing
-    # Every call is the plan role's to make (GetCallerIdentity needs no permission in IAM).
+    # Every call is the plan role's to make, but the provider's account-id lookup at start:
+    # iam:GetUser (with a role's credentials AWS refuses it and the provider goes on) and
+    # sts:GetCallerIdentity (which needs no permission).
     refused = [
         call
         for call in stack.token_refresh
-        if call.action != "sts:GetCallerIdentity" and not _allowed(stack.plan_policies, call)
+        if call.action not in ACCOUNT_ID_LOOKUP and not _allowed(stack.plan_policies, call)
     ]
     assert not refused, refused
     # Control: the evaluation refuses what the role is denied, and what it is not granted.
