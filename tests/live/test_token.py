@@ -10,13 +10,15 @@ import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from frontend.token_store import parse_tokens
 
 from devstack import emulator as emulator_lib
-from devstack import token
+from devstack import stack, token
+from devstack.stackdef import REPO_ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -162,3 +164,53 @@ def test_clients_without_endpoint_use_the_environment(monkeypatch: pytest.Monkey
     ssm, kms = token.clients(None)
     assert ssm.meta.region_name == kms.meta.region_name == "eu-west-1"
     assert ssm.meta.endpoint_url == "https://ssm.eu-west-1.amazonaws.com"
+
+
+def test_make_up_creates_the_twins_token_and_never_reports_it(place: Place) -> None:
+    lines: list[str] = []
+    ecs_outputs = {"token_parameter_name": place.parameter, "token_kms_key_arn": place.key_arn}
+    stack.create_token(place.endpoint, ecs_outputs, lines.append)
+    stack.create_token(place.endpoint, ecs_outputs, lines.append)
+    assert lines == [
+        f"token: {place.parameter} created (devstack.token, key {place.key_arn})",
+        f"token: {place.parameter} kept (devstack.token, key {place.key_arn})",
+    ]
+    assert place.kms.describe_key(KeyId=place.key_id())["KeyMetadata"]["Arn"] == place.key_arn
+
+
+def test_make_targets_for_local_read_the_twins_stack_env(place: Place, tmp_path: Path) -> None:
+    stack_env = tmp_path / "stack.env"
+    stack.write_stack_env(
+        stack.StackSettings(
+            endpoint=place.endpoint,
+            region="eu-central-1",
+            alb_url="http://127.0.0.1:8080",
+            queue_url="http://127.0.0.1:4566/123456789012/q",
+            dlq_url="http://127.0.0.1:4566/123456789012/q-dlq",
+            data_bucket="bucket",
+            token_parameter=place.parameter,
+            token_key=place.key_arn,
+        ),
+        stack_env,
+    )
+
+    def make(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["make", "--no-print-directory", *args, "ENV=local", f"STACK_ENV={stack_env}"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    created = make("token", "SHOW=1")
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.strip() == place.value()
+    rotated = make("rotate-token")
+    assert rotated.returncode == 0, rotated.stderr
+    assert place.value() not in rotated.stdout + rotated.stderr
+    assert len(parse_tokens(place.value())) == 2
+    finished = make("rotate-token", "FINISH=1")
+    assert finished.returncode == 0, finished.stderr
+    assert len(parse_tokens(place.value())) == 1
