@@ -167,6 +167,30 @@ redrive: venv $(if $(filter-out local,$(ENV)),tools) ## Move the DLQ's messages 
 	python -m devstack.redrive --queue-url "$$queue_url" --dlq-url "$$dlq_url" \
 	  $(if $(DRY_RUN),--dry-run) $(if $(MAX),--max $(MAX))
 
+# The API token (devstack/token.py; Terraform only creates its key): the parameter and key for
+# local from the running `make up` stack ($(STACK_ENV), the emulator), otherwise from the ecs
+# unit's outputs (your AWS credentials, which the token key's policy must name:
+# ecs.token_operator_arns). The token is printed only with SHOW=1.
+define token_command
+$(if $(filter $(ENV),$(LIVE_ENVS)),,$(error ENV must be one of: $(LIVE_ENVS)))
+@if [ "$(ENV)" = local ]; then \
+  test -f "$(STACK_ENV)" || { echo "token: $(STACK_ENV) not found: run make up first" >&2; exit 1; }; \
+  . "$(STACK_ENV)"; \
+  parameter=$$TOKEN_PARAMETER; key=$$TOKEN_KMS_KEY; endpoint=(--endpoint "$$AWS_ENDPOINT_URL"); \
+else \
+  parameter=$$(cd live/$(ENV)/ecs && terragrunt output -raw token_parameter_name); \
+  key=$$(cd live/$(ENV)/ecs && terragrunt output -raw token_kms_key_arn); endpoint=(); \
+fi; \
+python -m devstack.token $(1) --parameter "$$parameter" --key "$$key" "$${endpoint[@]}" $(if $(SHOW),--show)
+endef
+
+.PHONY: token rotate-token
+token: venv $(if $(filter-out local,$(ENV)),tools) ## Create ENV's API token parameter when missing (re-encrypts one under another key; SHOW=1 prints the token)
+	$(call token_command,create)
+
+rotate-token: venv $(if $(filter-out local,$(ENV)),tools) ## Rotate ENV's token: new and previous both accepted; FINISH=1 then drops the previous
+	$(call token_command,$(if $(FINISH),finish,rotate))
+
 test-live: venv tools ## Live tests: validate, dependency graphs, plans of every environment on the emulator, make up end to end
 	@pytest tests/live
 

@@ -30,7 +30,7 @@ from urllib.parse import urlparse
 
 import boto3
 
-from devstack import emulator, front_door, processes, stackdef, terragrunt
+from devstack import emulator, front_door, processes, stackdef, terragrunt, token
 from devstack import tasks as tasks_lib
 from devstack.stackdef import REPO_ROOT
 
@@ -155,7 +155,7 @@ def apply_infrastructure(env: Mapping[str, str], report: Callable[[str], None]) 
 
 
 def read_outputs(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
-    units = ("sqs", "s3")
+    units = ("sqs", "s3", "ecs")
     with ThreadPoolExecutor(max_workers=len(units)) as pool:
         results = pool.map(lambda unit: terragrunt.outputs(STACK_DIR / unit, env), units)
         return dict(zip(units, results, strict=True))
@@ -220,6 +220,7 @@ class StackSettings:
     dlq_url: str
     data_bucket: str
     token_parameter: str
+    token_key: str
 
     def stack_env(self) -> dict[str, str]:
         return {
@@ -231,6 +232,7 @@ class StackSettings:
             "DLQ_URL": self.dlq_url,
             "DATA_BUCKET": self.data_bucket,
             "TOKEN_PARAMETER": self.token_parameter,
+            "TOKEN_KMS_KEY": self.token_key,
         }
 
 
@@ -345,6 +347,14 @@ def start_front_door(
     report("front door: every target group has a healthy target")
 
 
+def create_token(url: str, ecs: Mapping[str, Any], report: Callable[[str], None]) -> None:
+    """The API token, as `make token` makes it in AWS: Terraform only creates its key. Before
+    the tasks start, so the frontend's first read finds it."""
+    name, key = str(ecs["token_parameter_name"]), str(ecs["token_kms_key_arn"])
+    outcome = token.TokenParameter(*token.clients(url), name, key).create()
+    report(f"token: {name} {outcome.action} (devstack.token, key {key})")
+
+
 def curl_command(frontend_url: str, token: str, now: datetime) -> str:
     body = {
         "token": token,
@@ -404,13 +414,15 @@ def up(report: Callable[[str], None]) -> int:
             dlq_url=values["DLQ_URL"],
             data_bucket=values["DATA_BUCKET"],
             token_parameter=values["TOKEN_PARAMETER"],
+            token_key=values["TOKEN_KMS_KEY"],
         )
         print_ready(settings, report)
         return 0
     ensure_emulator(url, report)
     apply_infrastructure(env, report)
-    report("outputs: terragrunt output -json (sqs, s3)")
+    report("outputs: terragrunt output -json (sqs, s3, ecs)")
     outputs = read_outputs(env)
+    create_token(url, outputs["ecs"], report)
     deployment = Deployment.read(url, region)
     tasks = start_tasks(deployment, env, report)
     start_front_door(deployment, env, report)
@@ -432,6 +444,7 @@ def up(report: Callable[[str], None]) -> int:
         dlq_url=str(outputs["sqs"]["dlq_url"]),
         data_bucket=str(outputs["s3"]["bucket_name"]),
         token_parameter=frontend_env["TOKEN_PARAMETER"],
+        token_key=str(outputs["ecs"]["token_kms_key_arn"]),
     )
     write_stack_env(settings)
     print_ready(settings, report)

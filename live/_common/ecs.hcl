@@ -1,4 +1,4 @@
-# The ecs component (the cluster, one service per entry of `services`, the token parameter),
+# The ecs component (the cluster, one service per entry of `services`, the token's key),
 # included by live/<env>/ecs/terragrunt.hcl. Names, ports and ECR repositories come from
 # stack.json; what a service does (access, load balancer, scaling signals) from `services`
 # below; sizes and counts per environment from env.hcl `ecs.services`. Image tags come from
@@ -24,6 +24,12 @@ locals {
       : get_env("${upper(key)}_IMAGE_TAG", "latest")
     )
   }
+  # Who creates and rotates the token (make token / make rotate-token): the platform team's
+  # SSO permission set, the same in every account (its roles' names end in a random suffix).
+  # The token key's policy lets them write the token through SSM; nobody else but the
+  # frontend's task role may use the key.
+  token_operator_arns = ["arn:aws:iam::${local.context.account_id}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_PlatformTeam_*"]
+
   # The same in every environment. access: see modules/ecs (each grant brings its variables).
   services = {
     frontend = {
@@ -101,6 +107,7 @@ dependency "ecr" {
 inputs = merge(local.context.env.ecs, {
   name                     = local.context.name
   permissions_boundary_arn = local.context.permissions_boundary_arn
+  token_operator_arns      = local.token_operator_arns
   vpc_id                   = dependency.vpc.outputs.vpc_id
   private_subnet_ids       = dependency.vpc.outputs.private_subnet_ids
   alb_security_group_id    = dependency.alb.outputs.security_group_id

@@ -130,13 +130,6 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   statement {
-    sid       = "RegistryLogin"
-    effect    = "Allow"
-    actions   = ["ecr:GetAuthorizationToken", "secretsmanager:GetRandomPassword"]
-    resources = ["*"]
-  }
-
-  statement {
     sid    = "StackBuckets"
     effect = "Allow"
     actions = [

@@ -64,6 +64,7 @@ def test_environment_plans_every_unit_with_its_tags(
         unit_plans["ecs"]["planned_values"]["outputs"]["containers"]["value"]
     )
     assert_roles_carry_the_deploy_boundary(environment, unit_plans)
+    assert_the_token_is_not_terraforms(environment, unit_plans)
 
 
 def test_planning_leaves_the_live_tree_untouched(
@@ -103,6 +104,26 @@ def assert_containers_are_the_stacks(containers: dict[str, Any]) -> None:
     for key, service in stackdef.SERVICES.items():
         assert containers[key]["port"] == service.port, key
         assert containers[key]["environment"]["PORT"] == str(service.port), key
+
+
+def assert_the_token_is_not_terraforms(
+    environment: str, unit_plans: dict[str, dict[str, Any]]
+) -> None:
+    """Terraform creates the token's key, never the token (devstack.token writes it): no unit
+    plans an SSM parameter, whose refresh would read its value with decryption, which the CI
+    plan role is denied."""
+    parameters = [
+        f"{unit}: {change['address']}"
+        for unit, plan in unit_plans.items()
+        for change in plan["resource_changes"]
+        if change["type"] == "aws_ssm_parameter"
+    ]
+    assert not parameters, f"{environment}: {parameters}"
+    keys = {c["address"]: c["change"]["after"] for c in unit_plans["ecs"]["resource_changes"]}
+    assert keys["aws_kms_key.token"]["enable_key_rotation"] is True, environment
+    assert keys["aws_kms_alias.token"]["name"] == (
+        f"alias/{stackdef.environment_name(environment)}-token"
+    )
 
 
 def assert_roles_carry_the_deploy_boundary(
