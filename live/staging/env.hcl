@@ -4,6 +4,11 @@
 locals {
   environment = "staging"
 
+  # Customer-managed keys (live/_common/kms.hcl): days a destroyed key waits before deletion.
+  kms = {
+    deletion_window_days = 7
+  }
+
   vpc = {
     cidr_block                 = "10.20.0.0/16"
     az_count                   = 2
@@ -14,7 +19,10 @@ locals {
   }
 
   alb = {
-    certificate_arn            = null
+    # HTTPS is required here (policy CKV2_ORG_3): an ACM certificate for domain_name, validated
+    # through a record in the public hosted zone route53_zone_id of this account. Placeholders:
+    # put the environment's domain and zone here before the first apply.
+    certificate                = { domain_name = "ingest.staging.example.com", route53_zone_id = "Z0000000000STAGING" }
     deletion_protection        = false
     access_logs_retention_days = 90
     force_destroy_access_logs  = true

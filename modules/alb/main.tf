@@ -4,7 +4,9 @@ data "aws_partition" "current" {}
 data "aws_elb_service_account" "current" {}
 
 locals {
-  https             = var.certificate_arn != null
+  https = var.certificate != null || var.certificate_arn != null
+  # The listener takes the ARN from the validation resource, so it waits until ACM has issued.
+  certificate_arn   = var.certificate != null ? aws_acm_certificate_validation.this[0].certificate_arn : var.certificate_arn
   access_logs_name  = "${lower(var.name)}-alb-logs-${data.aws_caller_identity.current.account_id}-${data.aws_region.current.name}"
   access_logs_arn   = "arn:${data.aws_partition.current.partition}:s3:::${local.access_logs_name}"
   access_log_prefix = "alb"
@@ -71,6 +73,7 @@ resource "aws_lb" "this" {
   security_groups            = [aws_security_group.this.id]
   idle_timeout               = var.idle_timeout
   drop_invalid_header_fields = true
+  desync_mitigation_mode     = "strictest"
   enable_deletion_protection = var.deletion_protection
 
   access_logs {
@@ -144,7 +147,7 @@ resource "aws_lb_listener" "https" {
   port              = 443
   protocol          = "HTTPS"
   ssl_policy        = var.ssl_policy
-  certificate_arn   = var.certificate_arn
+  certificate_arn   = local.certificate_arn
 
   default_action {
     type             = "forward"
@@ -152,6 +155,47 @@ resource "aws_lb_listener" "https" {
   }
 
   tags = var.tags
+}
+
+# --- certificate: ACM, validated through DNS records in the environment's hosted zone ------------
+
+resource "aws_acm_certificate" "this" {
+  count = var.certificate == null ? 0 : 1
+
+  domain_name       = var.certificate.domain_name
+  validation_method = "DNS"
+
+  options {
+    certificate_transparency_logging_preference = "ENABLED"
+  }
+
+  tags = merge(var.tags, { Name = var.certificate.domain_name })
+
+  # A replaced certificate must be issued before the listener lets go of the old one.
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_route53_record" "certificate_validation" {
+  # Keys are the domain names, known at plan time (the record values are not).
+  for_each = {
+    for option in flatten(aws_acm_certificate.this[*].domain_validation_options) : option.domain_name => option
+  }
+
+  zone_id         = var.certificate.route53_zone_id
+  name            = each.value.resource_record_name
+  type            = each.value.resource_record_type
+  records         = [each.value.resource_record_value]
+  ttl             = 300
+  allow_overwrite = true
+}
+
+resource "aws_acm_certificate_validation" "this" {
+  count = var.certificate == null ? 0 : 1
+
+  certificate_arn         = aws_acm_certificate.this[0].arn
+  validation_record_fqdns = [for record in aws_route53_record.certificate_validation : record.fqdn]
 }
 
 resource "aws_wafv2_web_acl_association" "this" {

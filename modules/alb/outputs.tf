@@ -52,3 +52,8 @@ output "access_logs_bucket_policy" {
   description = "Policy of the access-log bucket (JSON): TLS only, ELB log delivery under this load balancer's prefix."
   value       = module.access_logs.bucket_policy
 }
+
+output "certificate_arn" {
+  description = "ARN of the HTTPS listener's certificate (issued: after DNS validation when the module requested it); null without HTTPS."
+  value       = local.https ? local.certificate_arn : null
+}

@@ -38,14 +38,36 @@ variable "public_subnet_ids" {
   }
 }
 
+variable "certificate" {
+  description = "The certificate this module requests from ACM and validates through DNS: `domain_name` (the name clients use) and `route53_zone_id` (the public hosted zone of that name, where the validation record is written). When set, an HTTPS listener serves traffic and HTTP redirects to it. null (default) with `certificate_arn` null serves plain HTTP (local, dev)."
+  type = object({
+    domain_name     = string
+    route53_zone_id = string
+  })
+  default = null
+
+  validation {
+    condition = var.certificate == null || (
+      can(regex("^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.certificate.domain_name)) &&
+      can(regex("^Z[A-Z0-9]{1,31}$", var.certificate.route53_zone_id))
+    )
+    error_message = "certificate.domain_name must be a lower-case DNS name and certificate.route53_zone_id a hosted zone ID (Z...)."
+  }
+}
+
 variable "certificate_arn" {
-  description = "ACM certificate ARN; when set, an HTTPS listener serves traffic and HTTP redirects to it. null serves plain HTTP (no domain yet)."
+  description = "ARN of an existing certificate (ACM or IAM), for a domain whose zone is not in this account; an alternative to `certificate`, never both. null (default) with `certificate` null serves plain HTTP."
   type        = string
   default     = null
 
   validation {
     condition     = var.certificate_arn == null || can(regex("^arn:[a-z-]+:(acm|iam):", var.certificate_arn))
     error_message = "certificate_arn must be null or an ACM (or IAM server certificate) ARN."
+  }
+
+  validation {
+    condition     = var.certificate_arn == null || var.certificate == null
+    error_message = "Set certificate (a new DNS-validated ACM certificate) or certificate_arn (an existing one), not both."
   }
 }
 

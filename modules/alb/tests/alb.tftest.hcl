@@ -19,8 +19,8 @@ run "http_only" {
   }
 
   assert {
-    condition     = !aws_lb.this.internal && aws_lb.this.drop_invalid_header_fields && aws_lb.this.load_balancer_type == "application"
-    error_message = "an internet-facing ALB that drops invalid header fields"
+    condition     = !aws_lb.this.internal && aws_lb.this.drop_invalid_header_fields && aws_lb.this.load_balancer_type == "application" && aws_lb.this.desync_mitigation_mode == "strictest"
+    error_message = "an internet-facing ALB that drops invalid header fields and refuses ambiguous requests (desync mitigation strictest)"
   }
 
   assert {
@@ -72,8 +72,18 @@ run "https_with_redirect_and_waf" {
     vpc_id            = run.network.vpc_id
     vpc_cidr_block    = run.network.vpc_cidr_block
     public_subnet_ids = run.network.subnet_ids
-    certificate_arn   = "arn:aws:acm:eu-central-1:111122223333:certificate/00000000-0000-0000-0000-000000000000"
+    certificate       = { domain_name = "ingest.example.com", route53_zone_id = "Z0123456789EXAMPLE" }
     waf_web_acl_arn   = "arn:aws:wafv2:eu-central-1:111122223333:regional/webacl/test/00000000-0000-0000-0000-000000000000"
+  }
+
+  assert {
+    condition = (
+      aws_acm_certificate.this[0].domain_name == "ingest.example.com" && aws_acm_certificate.this[0].validation_method == "DNS" &&
+      keys(aws_route53_record.certificate_validation) == ["ingest.example.com"] &&
+      aws_route53_record.certificate_validation["ingest.example.com"].zone_id == "Z0123456789EXAMPLE" &&
+      length(aws_acm_certificate_validation.this) == 1
+    )
+    error_message = "an ACM certificate for the domain, validated by a DNS record in the given zone"
   }
 
   assert {
@@ -95,6 +105,21 @@ run "https_with_redirect_and_waf" {
     condition     = length(aws_wafv2_web_acl_association.this) == 1 && aws_lb.this.enable_deletion_protection
     error_message = "the web ACL is associated, and deletion protection is on by default"
   }
+}
+
+run "existing_certificate_and_requested_one_are_exclusive" {
+  command = plan
+
+  variables {
+    name              = "alb-test"
+    vpc_id            = run.network.vpc_id
+    vpc_cidr_block    = run.network.vpc_cidr_block
+    public_subnet_ids = run.network.subnet_ids
+    certificate       = { domain_name = "ingest.example.com", route53_zone_id = "Z0123456789EXAMPLE" }
+    certificate_arn   = "arn:aws:acm:eu-central-1:111122223333:certificate/00000000-0000-0000-0000-000000000000"
+  }
+
+  expect_failures = [var.certificate_arn]
 }
 
 run "weak_tls_policy_is_refused" {
