@@ -24,6 +24,7 @@ locals {
     deletion_protection        = false
     access_logs_retention_days = 1
     force_destroy_access_logs  = true
+    waf                        = null # no web ACL (no production traffic); staging and prod have one
   }
 
   sqs = {

@@ -27,6 +27,9 @@ locals {
     deletion_protection        = true
     access_logs_retention_days = 365
     force_destroy_access_logs  = false
+    # A WAF web ACL: requests one client IP may send in 5 minutes before it is blocked, then
+    # AWS's IP reputation, known bad inputs and common rule groups.
+    waf = { rate_limit_per_5_minutes = 2000 }
   }
 
   sqs = {

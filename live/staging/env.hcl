@@ -26,6 +26,9 @@ locals {
     deletion_protection        = false
     access_logs_retention_days = 90
     force_destroy_access_logs  = true
+    # A WAF web ACL: requests one client IP may send in 5 minutes before it is blocked, then
+    # AWS's IP reputation, known bad inputs and common rule groups.
+    waf = { rate_limit_per_5_minutes = 1000 }
   }
 
   sqs = {

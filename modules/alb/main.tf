@@ -64,8 +64,8 @@ resource "aws_vpc_security_group_egress_rule" "targets" {
 
 resource "aws_lb" "this" {
   #checkov:skip=CKV_AWS_150:Deletion protection is the deletion_protection variable (default true); env.hcl enables it in prod and turns it off where environments are torn down (local, dev, staging).
-  #checkov:skip=CKV2_AWS_28:WAF is optional (waf_web_acl_arn); the web ACL and its rules are owned per environment, not by this module.
-  #checkov:skip=CKV2_AWS_76:The web ACL (and its managed rule groups, e.g. Log4j) is owned outside this module, which only associates it.
+  #checkov:skip=CKV2_AWS_28:The web ACL is the waf variable: on in staging and prod (env.hcl), off in local and dev, which serve no production traffic.
+  #checkov:skip=CKV2_AWS_76:Same switch; the module's web ACL includes the known-bad-inputs rule group (Log4j) whenever it exists.
   name                       = var.name
   load_balancer_type         = "application"
   internal                   = false
@@ -198,11 +198,103 @@ resource "aws_acm_certificate_validation" "this" {
   validation_record_fqdns = [for record in aws_route53_record.certificate_validation : record.fqdn]
 }
 
+# --- WAF: a rate limit per client IP, then AWS's managed rule groups -----------------------------
+
+locals {
+  # Evaluated in this order after the rate limit; the first three AWS offers without charge
+  # beyond the rule group fee.
+  waf_managed_rule_groups = ["AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesCommonRuleSet"]
+}
+
+resource "aws_wafv2_web_acl" "this" {
+  #checkov:skip=CKV2_AWS_31:Request logging is not enabled: CloudWatch metrics per rule and sampled requests are; full WAF logs (aws-waf-logs-* with its own key and retention) are a cost decision per environment.
+  count = var.waf == null ? 0 : 1
+
+  name        = "${var.name}-alb"
+  description = "Load balancer ${var.name}: rate limit per IP, IP reputation, known bad inputs, common rules"
+  scope       = "REGIONAL"
+
+  default_action {
+    allow {}
+  }
+
+  rule {
+    name     = "rate-limit-per-ip"
+    priority = 0
+
+    action {
+      block {}
+    }
+
+    statement {
+      rate_based_statement {
+        limit                 = var.waf.rate_limit_per_5_minutes
+        aggregate_key_type    = "IP"
+        evaluation_window_sec = 300
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.name}-rate-limit-per-ip"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  dynamic "rule" {
+    for_each = local.waf_managed_rule_groups
+
+    content {
+      name     = rule.value
+      priority = rule.key + 1
+
+      override_action {
+        none {}
+      }
+
+      statement {
+        managed_rule_group_statement {
+          vendor_name = "AWS"
+          name        = rule.value
+
+          # The common rule set blocks bodies over 8 KB; the frontend takes messages up to
+          # SQS's 256 KB and answers an oversized body itself (413, JSON), so that rule counts.
+          dynamic "rule_action_override" {
+            for_each = rule.value == "AWSManagedRulesCommonRuleSet" ? ["SizeRestrictions_BODY"] : []
+
+            content {
+              name = rule_action_override.value
+
+              action_to_use {
+                count {}
+              }
+            }
+          }
+        }
+      }
+
+      visibility_config {
+        cloudwatch_metrics_enabled = true
+        metric_name                = "${var.name}-${rule.value}"
+        sampled_requests_enabled   = true
+      }
+    }
+  }
+
+  visibility_config {
+    cloudwatch_metrics_enabled = true
+    metric_name                = "${var.name}-alb"
+    sampled_requests_enabled   = true
+  }
+
+  tags = var.tags
+}
+
 resource "aws_wafv2_web_acl_association" "this" {
-  count = var.waf_web_acl_arn == null ? 0 : 1
+  count = var.waf == null ? 0 : 1
 
   resource_arn = aws_lb.this.arn
-  web_acl_arn  = var.waf_web_acl_arn
+  web_acl_arn  = aws_wafv2_web_acl.this[0].arn
 }
 
 # --- access-log bucket (ELB log delivery supports SSE-S3 only, not SSE-KMS) ---------------------

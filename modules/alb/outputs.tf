@@ -57,3 +57,8 @@ output "certificate_arn" {
   description = "ARN of the HTTPS listener's certificate (issued: after DNS validation when the module requested it); null without HTTPS."
   value       = local.https ? local.certificate_arn : null
 }
+
+output "web_acl_arn" {
+  description = "ARN of the load balancer's WAFv2 web ACL; null without one."
+  value       = one(aws_wafv2_web_acl.this[*].arn)
+}

@@ -105,14 +105,16 @@ variable "force_destroy_access_logs" {
   default     = false
 }
 
-variable "waf_web_acl_arn" {
-  description = "ARN of a WAFv2 web ACL (REGIONAL) to associate with the load balancer; null for none."
-  type        = string
-  default     = null
+variable "waf" {
+  description = "A WAFv2 web ACL for the load balancer: `rate_limit_per_5_minutes`, the requests one client IP may send in 5 minutes before it is blocked (100-2,000,000,000), then AWS's IP reputation, known bad inputs and common rule groups. null (default): no web ACL (local, dev)."
+  type = object({
+    rate_limit_per_5_minutes = number
+  })
+  default = null
 
   validation {
-    condition     = var.waf_web_acl_arn == null || can(regex("^arn:[a-z-]+:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/", var.waf_web_acl_arn))
-    error_message = "waf_web_acl_arn must be null or a regional WAFv2 web ACL ARN."
+    condition     = var.waf == null || try(var.waf.rate_limit_per_5_minutes >= 100 && var.waf.rate_limit_per_5_minutes <= 2000000000 && floor(var.waf.rate_limit_per_5_minutes) == var.waf.rate_limit_per_5_minutes, false)
+    error_message = "waf.rate_limit_per_5_minutes must be an integer between 100 and 2000000000."
   }
 }
 

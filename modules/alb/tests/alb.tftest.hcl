@@ -40,6 +40,11 @@ run "http_only" {
   }
 
   assert {
+    condition     = length(aws_wafv2_web_acl.this) == 0 && length(aws_wafv2_web_acl_association.this) == 0 && output.web_acl_arn == null
+    error_message = "no web ACL unless waf is set"
+  }
+
+  assert {
     condition     = aws_vpc_security_group_ingress_rule.http.from_port == 80 && aws_vpc_security_group_ingress_rule.http.cidr_ipv4 == "0.0.0.0/0" && length(aws_vpc_security_group_ingress_rule.https) == 0
     error_message = "only port 80 is open without a certificate"
   }
@@ -73,7 +78,7 @@ run "https_with_redirect_and_waf" {
     vpc_cidr_block    = run.network.vpc_cidr_block
     public_subnet_ids = run.network.subnet_ids
     certificate       = { domain_name = "ingest.example.com", route53_zone_id = "Z0123456789EXAMPLE" }
-    waf_web_acl_arn   = "arn:aws:wafv2:eu-central-1:111122223333:regional/webacl/test/00000000-0000-0000-0000-000000000000"
+    waf               = { rate_limit_per_5_minutes = 500 }
   }
 
   assert {
@@ -104,6 +109,19 @@ run "https_with_redirect_and_waf" {
   assert {
     condition     = length(aws_wafv2_web_acl_association.this) == 1 && aws_lb.this.enable_deletion_protection
     error_message = "the web ACL is associated, and deletion protection is on by default"
+  }
+
+  assert {
+    condition = (
+      aws_wafv2_web_acl.this[0].scope == "REGIONAL" && length(one(aws_wafv2_web_acl.this[0].default_action).allow) == 1 &&
+      one([for r in aws_wafv2_web_acl.this[0].rule : r if r.priority == 0]).name == "rate-limit-per-ip" &&
+      one(one(one([for r in aws_wafv2_web_acl.this[0].rule : r if r.priority == 0]).statement).rate_based_statement).limit == 500 &&
+      one(one(one([for r in aws_wafv2_web_acl.this[0].rule : r if r.priority == 0]).statement).rate_based_statement).aggregate_key_type == "IP" &&
+      toset([for r in aws_wafv2_web_acl.this[0].rule : r.name if r.priority > 0]) == toset(["AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesCommonRuleSet"]) &&
+      alltrue([for r in aws_wafv2_web_acl.this[0].rule : one(r.visibility_config).cloudwatch_metrics_enabled]) &&
+      one(aws_wafv2_web_acl.this[0].visibility_config).cloudwatch_metrics_enabled
+    )
+    error_message = "a regional web ACL: the rate limit per IP first, then the IP reputation, known bad inputs and common rule groups, metrics on every rule"
   }
 }
 
