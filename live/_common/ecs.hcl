@@ -30,6 +30,15 @@ locals {
   # frontend's task role may use the key.
   token_operator_arns = ["arn:aws:iam::${local.context.account_id}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_PlatformTeam_*"]
 
+  # Task egress (HTTPS only) stays inside the VPC when every AWS API the tasks call has an
+  # interface endpoint there and S3 a gateway endpoint (prod); otherwise the APIs are reached
+  # through the NAT gateway at their public addresses, which have no stable CIDRs.
+  api_endpoints = ["sqs", "ssm", "ecr.api", "ecr.dkr", "logs"]
+  closed_egress = (
+    local.context.env.vpc.enable_s3_gateway_endpoint &&
+    length(setsubtract(local.api_endpoints, local.context.env.vpc.interface_endpoints)) == 0
+  )
+
   # The same in every environment. access: see modules/ecs (each grant brings its variables).
   services = {
     frontend = {
@@ -54,12 +63,21 @@ terraform {
   source = "${get_repo_root()}/modules//ecs"
 }
 
+dependency "kms" {
+  config_path = "${get_terragrunt_dir()}/../kms"
+
+  mock_outputs_allowed_terraform_commands = local.mock_commands
+  mock_outputs                            = local.context.kms_mock_outputs
+}
+
 dependency "vpc" {
   config_path                             = "${get_terragrunt_dir()}/../vpc"
   mock_outputs_allowed_terraform_commands = local.mock_commands
   mock_outputs = {
     vpc_id             = "vpc-00000000000000000"
+    vpc_cidr_block     = "10.0.0.0/16"
     private_subnet_ids = ["subnet-00000000000000003", "subnet-00000000000000004"]
+    s3_prefix_list_id  = "pl-00000000"
   }
 }
 
@@ -110,6 +128,8 @@ inputs = merge(local.context.env.ecs, {
   token_operator_arns      = local.token_operator_arns
   vpc_id                   = dependency.vpc.outputs.vpc_id
   private_subnet_ids       = dependency.vpc.outputs.private_subnet_ids
+  egress_cidr_blocks       = local.closed_egress ? [dependency.vpc.outputs.vpc_cidr_block] : ["0.0.0.0/0"]
+  egress_prefix_list_ids   = local.closed_egress ? [dependency.vpc.outputs.s3_prefix_list_id] : []
   alb_security_group_id    = dependency.alb.outputs.security_group_id
   target_group_arn         = dependency.alb.outputs.target_group_arn
   alb_arn_suffix           = dependency.alb.outputs.alb_arn_suffix
@@ -119,6 +139,9 @@ inputs = merge(local.context.env.ecs, {
   queue_name               = dependency.sqs.outputs.queue_name
   data_bucket_name         = dependency.s3.outputs.bucket_name
   data_bucket_arn          = dependency.s3.outputs.bucket_arn
+  queue_kms_key_arn        = dependency.kms.outputs.key_arns["queues"]
+  data_bucket_kms_key_arn  = dependency.kms.outputs.key_arns["data"]
+  log_kms_key_arn          = dependency.kms.outputs.key_arns["logs"]
   # Also DATA_PREFIX of `make up`'s worker (devstack/stack.py).
   data_prefix = local.stack.data_prefix
 

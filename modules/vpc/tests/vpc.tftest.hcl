@@ -49,6 +49,16 @@ run "three_zones_nat_per_zone_endpoints_flow_logs" {
   }
 
   assert {
+    condition = (
+      alltrue([for e in aws_vpc_endpoint.interface : jsondecode(e.policy).Statement[0].Condition.StringEquals["aws:PrincipalAccount"] == data.aws_caller_identity.current.account_id]) &&
+      jsondecode(aws_vpc_endpoint.s3[0].policy).Statement[0].Condition.StringEquals == { "aws:PrincipalAccount" = data.aws_caller_identity.current.account_id, "aws:ResourceAccount" = data.aws_caller_identity.current.account_id } &&
+      jsondecode(aws_vpc_endpoint.s3[0].policy).Statement[1].Resource == "arn:aws:s3:::prod-eu-central-1-starport-layer-bucket/*" &&
+      startswith(output.s3_prefix_list_id, "pl-")
+    )
+    error_message = "every endpoint admits this account's principals only; through S3 only to this account's buckets (and ECR's layer bucket); the S3 prefix list is an output"
+  }
+
+  assert {
     condition     = aws_vpc_security_group_ingress_rule.endpoints_https[0].cidr_ipv4 == "10.20.0.0/16" && aws_vpc_security_group_ingress_rule.endpoints_https[0].from_port == 443
     error_message = "endpoints accept HTTPS from the VPC only"
   }
