@@ -169,7 +169,8 @@ fetch_verified() {
 # install_release <name> <version> <file> <url> <sums url> <format zip|tgz|raw> [link]
 # The unpacked <name> is linked as [link] (default: bin/<name>).
 install_release() {
-  local name=$1 version=$2 file=$3 url=$4 sums_url=$5 format=$6 link=${7:-$bin_dir/$name}
+  local name=$1 version=$2 file=$3 url=$4 sums_url=$5 format=$6
+  local link=${7:-$bin_dir/$name}
   local target=$tools_dir/releases/$name-$version work=$scratch/$name
   mkdir -p "$work/unpacked"
   fetch_verified "$file" "$url" "$sums_url" "$work/$file" || return $?
