@@ -14,6 +14,7 @@ export TOOLS_DIR
 export PATH := $(TOOLS_DIR)/bin:$(VENV)/bin:$(PATH)
 export TF_CLI_CONFIG_FILE := $(TOOLS_DIR)/terraform.rc
 export TG_TF_PATH := $(TOOLS_DIR)/bin/tf
+export TFLINT_PLUGIN_DIR := $(TOOLS_DIR)/tflint-plugins
 # A plugin cache from the caller's shell would be shared by parallel inits (see scripts/tools.sh).
 unexport TF_PLUGIN_CACHE_DIR
 export TF_IN_AUTOMATION := 1
@@ -43,7 +44,7 @@ $(VENV)/.installed: requirements-dev.txt services/frontend/requirements.txt serv
 	  -e . -e services/frontend -e services/worker
 	@touch $@
 
-tools: ## Pinned Terragrunt, Terraform, AWS provider mirror, actionlint, checkov: PATH, else verified downloads, else offline builds
+tools: ## Pinned Terragrunt, Terraform, AWS provider mirror, actionlint, terraform-docs, TFLint (+ AWS ruleset), checkov: PATH, else verified downloads, else offline builds
 	@bash scripts/tools.sh
 
 lock: ## Regenerate requirements-dev.txt and tools/requirements-checkov.txt (checkov with hashes)
@@ -103,10 +104,10 @@ load: venv ## Load the frontend at rising concurrency (emulator and a fast stub)
 # terraform test (plan + apply + assert + destroy) of every module, and the composition test
 # (tests/composition, every module wired as an environment), each against a moto server of its
 # own (devstack/module_tests.py); tests/modules (pytest) proves older module layouts' state
-# follows the code (moved blocks). checkov on modules/ and the README tables check are lint hooks.
-# The python-hcl2 that checkov ships parses the modules for the README tables.
-CHECKOV_PYTHON = $(dir $(realpath $(TOOLS_DIR)/bin/checkov))python
-.PHONY: test-modules validate-modules docs docs-check checkov-modules
+# follows the code (moved blocks). checkov, TFLint and the README tables check on modules/ are
+# lint hooks.
+MODULE_DIRS = $(sort $(dir $(wildcard modules/*/README.md)))
+.PHONY: test-modules validate-modules docs docs-check tflint checkov-modules
 test-modules: venv tools ## Modules: apply+assert+destroy against moto, the composition (MODULES="vpc ecs" for some), state moves
 	@python -m devstack.module_tests $(MODULES)
 	@$(if $(MODULES),,pytest -q tests/modules)
@@ -114,11 +115,18 @@ test-modules: venv tools ## Modules: apply+assert+destroy against moto, the comp
 validate-modules: venv tools ## Offline terraform init + validate of every module
 	@python -m devstack.module_tests --validate-only
 
-docs: tools ## Regenerate the Inputs/Outputs tables of the module READMEs
-	@$(CHECKOV_PYTHON) scripts/module-docs.py
+# terraform-docs reads .terraform-docs.yml from the working directory (the repository root).
+docs: tools ## Regenerate the Requirements/Inputs/Outputs tables of the module READMEs (terraform-docs)
+	@for module in $(MODULE_DIRS); do terraform-docs $$module; done
 
-docs-check: tools ## Fail when a module README's Inputs/Outputs tables are stale
-	@$(CHECKOV_PYTHON) scripts/module-docs.py --check
+docs-check: tools ## Fail when a module README's tables are stale (terraform-docs --output-check)
+	@status=0; for module in $(MODULE_DIRS); do \
+	  terraform-docs --output-check $$module || status=1; done; \
+	  [ $$status = 0 ] || { echo "module README tables are stale: run make docs" >&2; exit 1; }
+
+# One run over every module (.tflint.hcl at the root; local child modules are followed).
+tflint: tools ## TFLint with the terraform and AWS rulesets on every module
+	@tflint --recursive --chdir=modules --config="$(CURDIR)/.tflint.hcl" --format=compact
 
 # The pre-commit hook of the same name: offline (.checkov.yaml), the test fixtures left out.
 checkov-modules: venv tools ## checkov (built-in + CKV_ORG_*) on every module, offline

@@ -15,5 +15,6 @@ fi
 export PATH="$tools_dir/bin:$PATH"
 export TF_CLI_CONFIG_FILE="${TF_CLI_CONFIG_FILE:-$tools_dir/terraform.rc}"
 export TG_TF_PATH="${TG_TF_PATH:-$tools_dir/bin/tf}"
+export TFLINT_PLUGIN_DIR="${TFLINT_PLUGIN_DIR:-$tools_dir/tflint-plugins}"
 export CHECKPOINT_DISABLE=1
 exec "$tools_dir/bin/$name" "$@"

@@ -7,14 +7,18 @@
 #      published SHA256 checksums file AND the pin in tools/checksums.txt, unpacked into
 #      the cache. hashicorp/aws comes through `terraform providers mirror` (the registry, or
 #      TOOLS_PROVIDER_MIRROR_URL), checked against the committed .terraform.lock.hcl;
-#   3. offline (chosen automatically when the release host cannot be reached): Terragrunt
-#      and actionlint built from the Go module proxy (tools/<name>/go.mod), the provider
-#      from an unpacked mirror on the machine, built from source only as the last resort.
+#   3. offline (chosen automatically when the release host cannot be reached): Terragrunt,
+#      actionlint, terraform-docs, TFLint and its AWS ruleset built from the Go module proxy
+#      (tools/<name>/go.mod), the provider from an unpacked mirror on the machine, built
+#      from source only as the last resort.
+# The TFLint AWS ruleset is a plugin, not a command: it goes into tflint-plugins/ in the
+# cache (TFLINT_PLUGIN_DIR), at the path .tflint.hcl's source and version name.
 # Idempotent: a warm run only checks versions. Ends with one line per tool:
 #   <name> <version> <absolute path>
 #
 # Overrides (tests point them at a local server): TOOLS_TERRAFORM_URL, TOOLS_TERRAGRUNT_URL,
-# TOOLS_ACTIONLINT_URL (release download bases), TOOLS_PROVIDER_MIRROR_URL (a provider
+# TOOLS_ACTIONLINT_URL, TOOLS_TERRAFORM_DOCS_URL, TOOLS_TFLINT_URL,
+# TOOLS_TFLINT_RULESET_AWS_URL (release download bases), TOOLS_PROVIDER_MIRROR_URL (a provider
 # network mirror), TOOLS_OFFLINE=1|0 (skip the connectivity probe), TOOLS_ALLOW_UNPINNED=1
 # (accept a file that has no pin in tools/checksums.txt, against the release checksums only).
 set -euo pipefail
@@ -32,6 +36,9 @@ mkdir -p "$bin_dir"
 terraform_url=${TOOLS_TERRAFORM_URL:-https://releases.hashicorp.com/terraform}
 terragrunt_url=${TOOLS_TERRAGRUNT_URL:-https://github.com/gruntwork-io/terragrunt/releases/download}
 actionlint_url=${TOOLS_ACTIONLINT_URL:-https://github.com/rhysd/actionlint/releases/download}
+terraform_docs_url=${TOOLS_TERRAFORM_DOCS_URL:-https://github.com/terraform-docs/terraform-docs/releases/download}
+tflint_url=${TOOLS_TFLINT_URL:-https://github.com/terraform-linters/tflint/releases/download}
+tflint_ruleset_aws_url=${TOOLS_TFLINT_RULESET_AWS_URL:-https://github.com/terraform-linters/tflint-ruleset-aws/releases/download}
 provider_mirror_url=${TOOLS_PROVIDER_MIRROR_URL:-}
 
 log() { printf 'tools: %s\n' "$*" >&2; }
@@ -159,9 +166,11 @@ fetch_verified() {
   log "verified $file (sha256 $actual)"
 }
 
-# install_release <name> <version> <file> <url> <sums url> <format zip|tgz|raw>
+# install_release <name> <version> <file> <url> <sums url> <format zip|tgz|raw> [link]
+# The unpacked <name> is linked as [link] (default: bin/<name>).
 install_release() {
   local name=$1 version=$2 file=$3 url=$4 sums_url=$5 format=$6
+  local link=${7:-$bin_dir/$name}
   local target=$tools_dir/releases/$name-$version work=$scratch/$name
   mkdir -p "$work/unpacked"
   fetch_verified "$file" "$url" "$sums_url" "$work/$file" || return $?
@@ -175,7 +184,8 @@ install_release() {
   rm -rf "$target"
   mkdir -p "$(dirname "$target")"
   mv "$work/unpacked" "$target"
-  ln -sfn "$target/$name" "$bin_dir/$name"
+  mkdir -p "$(dirname "$link")"
+  ln -sfn "$target/$name" "$link"
 }
 
 # go_build <pinning module dir> <package> <output> [ldflags]
@@ -188,6 +198,20 @@ go_build() {
     CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w $ldflags" -o "$output.tmp" "$package")
   mv "$output.tmp" "$output"
   log "built $(basename "$output") in $((SECONDS - started))s"
+}
+
+# release_or_build <name> <version> <file> <url> <sums url> <format> <module dir> <package> [ldflags] [link]:
+# the verified release file when online and pinned, else a Go build of the pinned module.
+release_or_build() {
+  local name=$1 version=$2 file=$3 url=$4 sums_url=$5 format=$6 module_dir=$7 package=$8
+  local ldflags=${9:-} link=${10:-$bin_dir/$name}
+  probe_network
+  if [ "$network" = online ] && install_release "$name" "$version" "$file" "$url" "$sums_url" "$format" "$link"; then
+    return 0
+  fi
+  rm -f "$link"
+  mkdir -p "$(dirname "$link")"
+  go_build "$module_dir" "$package" "$link" "$ldflags"
 }
 
 # ensure <name> <version>: step 1 (PATH) or the cache as it is; returns 1 when neither.
@@ -216,29 +240,49 @@ rm -f "$bin_dir/tofu"
 
 # --- terragrunt ----------------------------------------------------------------------
 if ! ensure_cached terragrunt "$TERRAGRUNT_VERSION"; then
-  probe_network
-  file=terragrunt_${platform}
-  if [ "$network" = online ] && install_release terragrunt "$TERRAGRUNT_VERSION" "$file" \
-    "$terragrunt_url/v$TERRAGRUNT_VERSION/$file" "$terragrunt_url/v$TERRAGRUNT_VERSION/SHA256SUMS" raw; then
-    :
-  else
-    rm -f "$bin_dir/terragrunt"
-    go_build terragrunt github.com/gruntwork-io/terragrunt "$bin_dir/terragrunt" \
-      "-X github.com/gruntwork-io/terragrunt/internal/version.Version=v$TERRAGRUNT_VERSION"
-  fi
+  release_or_build terragrunt "$TERRAGRUNT_VERSION" "terragrunt_${platform}" \
+    "$terragrunt_url/v$TERRAGRUNT_VERSION/terragrunt_${platform}" "$terragrunt_url/v$TERRAGRUNT_VERSION/SHA256SUMS" raw \
+    terragrunt github.com/gruntwork-io/terragrunt "-X github.com/gruntwork-io/terragrunt/internal/version.Version=v$TERRAGRUNT_VERSION"
 fi
 
 # --- actionlint (workflow linter) ------------------------------------------------------
 if ! ensure_cached actionlint "$ACTIONLINT_VERSION"; then
-  probe_network
-  file=actionlint_${ACTIONLINT_VERSION}_${platform}.tar.gz
-  if [ "$network" = online ] && install_release actionlint "$ACTIONLINT_VERSION" "$file" \
-    "$actionlint_url/v$ACTIONLINT_VERSION/$file" "$actionlint_url/v$ACTIONLINT_VERSION/actionlint_${ACTIONLINT_VERSION}_checksums.txt" tgz; then
-    :
+  release_or_build actionlint "$ACTIONLINT_VERSION" "actionlint_${ACTIONLINT_VERSION}_${platform}.tar.gz" \
+    "$actionlint_url/v$ACTIONLINT_VERSION/actionlint_${ACTIONLINT_VERSION}_${platform}.tar.gz" \
+    "$actionlint_url/v$ACTIONLINT_VERSION/actionlint_${ACTIONLINT_VERSION}_checksums.txt" tgz \
+    actionlint github.com/rhysd/actionlint/cmd/actionlint "-X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION"
+fi
+
+# --- terraform-docs (the module READMEs' Inputs/Outputs tables) ----------------------------
+if ! ensure_cached terraform-docs "$TERRAFORM_DOCS_VERSION"; then
+  release_or_build terraform-docs "$TERRAFORM_DOCS_VERSION" \
+    "terraform-docs-v$TERRAFORM_DOCS_VERSION-${host_os}-${host_arch}.tar.gz" \
+    "$terraform_docs_url/v$TERRAFORM_DOCS_VERSION/terraform-docs-v$TERRAFORM_DOCS_VERSION-${host_os}-${host_arch}.tar.gz" \
+    "$terraform_docs_url/v$TERRAFORM_DOCS_VERSION/terraform-docs-v$TERRAFORM_DOCS_VERSION.sha256sum" tgz \
+    terraform-docs github.com/terraform-docs/terraform-docs
+fi
+
+# --- TFLint and its AWS ruleset plugin -----------------------------------------------------
+if ! ensure_cached tflint "$TFLINT_VERSION"; then
+  release_or_build tflint "$TFLINT_VERSION" "tflint_${platform}.zip" \
+    "$tflint_url/v$TFLINT_VERSION/tflint_${platform}.zip" "$tflint_url/v$TFLINT_VERSION/checksums.txt" zip \
+    tflint github.com/terraform-linters/tflint
+fi
+# The path TFLint derives from .tflint.hcl's plugin block: <source>/<version>/tflint-ruleset-<name>.
+# The plugin cannot report its version on its own, so the version in the path is the check;
+# both writers (install_release's link, go_build's mv) make the file appear complete or not at all.
+tflint_plugin_dir=$tools_dir/tflint-plugins
+ruleset_path=github.com/terraform-linters/tflint-ruleset-aws/$TFLINT_RULESET_AWS_VERSION/tflint-ruleset-aws
+if [ ! -x "$tflint_plugin_dir/$ruleset_path" ]; then
+  if [ -x "$HOME/.tflint.d/plugins/$ruleset_path" ]; then
+    # Installed by `tflint --init` (which checks the release's signature): linked, like a tool on PATH.
+    mkdir -p "$(dirname "$tflint_plugin_dir/$ruleset_path")"
+    ln -sfn "$HOME/.tflint.d/plugins/$ruleset_path" "$tflint_plugin_dir/$ruleset_path"
   else
-    rm -f "$bin_dir/actionlint"
-    go_build actionlint github.com/rhysd/actionlint/cmd/actionlint "$bin_dir/actionlint" \
-      "-X github.com/rhysd/actionlint.version=$ACTIONLINT_VERSION"
+    release_or_build tflint-ruleset-aws "$TFLINT_RULESET_AWS_VERSION" "tflint-ruleset-aws_${platform}.zip" \
+      "$tflint_ruleset_aws_url/v$TFLINT_RULESET_AWS_VERSION/tflint-ruleset-aws_${platform}.zip" \
+      "$tflint_ruleset_aws_url/v$TFLINT_RULESET_AWS_VERSION/checksums.txt" zip \
+      tflint-ruleset-aws github.com/terraform-linters/tflint-ruleset-aws "" "$tflint_plugin_dir/$ruleset_path"
   fi
 fi
 
@@ -378,11 +422,13 @@ cat >"$scratch/env.sh" <<EOF
 export PATH="$bin_dir:\$PATH"
 export TF_CLI_CONFIG_FILE="$tools_dir/terraform.rc"
 export TG_TF_PATH="$bin_dir/tf"
+export TFLINT_PLUGIN_DIR="$tflint_plugin_dir"
 EOF
 mv "$scratch/env.sh" "$tools_dir/env.sh"
 
-for tool in terragrunt terraform actionlint checkov; do
-  pin_var=$(printf '%s_VERSION' "$tool" | tr '[:lower:]' '[:upper:]')
+for tool in terragrunt terraform actionlint terraform-docs tflint checkov; do
+  pin_var=$(printf '%s_VERSION' "$tool" | tr '[:lower:]-' '[:upper:]_')
   echo "$tool ${!pin_var} $(readlink -f "$bin_dir/$tool" 2>/dev/null || echo "$bin_dir/$tool")"
 done
+echo "tflint-ruleset-aws $TFLINT_RULESET_AWS_VERSION $(readlink -f "$tflint_plugin_dir/$ruleset_path")"
 echo "hashicorp/aws $AWS_PROVIDER_VERSION $provider_dir/$provider_bin"

@@ -23,6 +23,7 @@ REQUIRED_HOOKS = {
     "zizmor",
     "actionlint",
     "module-docs",
+    "tflint",
     "detect-secrets",
     "trailing-whitespace",
     "end-of-file-fixer",

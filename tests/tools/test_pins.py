@@ -20,13 +20,27 @@ def pins() -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
 
 
+MISE_TOOLS = ("terraform", "terragrunt", "actionlint", "terraform-docs", "tflint")
+
+
 def test_mise_versions_equal_the_versions_file() -> None:
     tools = tomllib.loads((REPO_ROOT / "mise.toml").read_text())["tools"]
-    assert {k: tools[k] for k in ("terraform", "terragrunt", "actionlint")} == {
-        "terraform": pins()["TERRAFORM_VERSION"],
-        "terragrunt": pins()["TERRAGRUNT_VERSION"],
-        "actionlint": pins()["ACTIONLINT_VERSION"],
+    assert {k: tools[k] for k in MISE_TOOLS} == {
+        k: pins()[f"{k.upper().replace('-', '_')}_VERSION"] for k in MISE_TOOLS
     }
+
+
+def test_the_linter_configs_name_the_pinned_versions() -> None:
+    # TFLint finds the plugin by the version in .tflint.hcl; terraform-docs refuses another version.
+    tflint = (REPO_ROOT / ".tflint.hcl").read_text()
+    aws = re.search(r'plugin "aws" \{(.*?)\n\}', tflint, re.S)
+    assert aws is not None
+    assert re.findall(r'^\s*version\s*=\s*"([^"]+)"', aws.group(1), re.M) == [
+        pins()["TFLINT_RULESET_AWS_VERSION"]
+    ]
+    assert re.search(r"^\s*deep_check\s*=\s*false$", aws.group(1), re.M)
+    docs = (REPO_ROOT / ".terraform-docs.yml").read_text()
+    assert re.findall(r'^version: "([^"]+)"$', docs, re.M) == [pins()["TERRAFORM_DOCS_VERSION"]]
 
 
 def test_the_lock_file_locks_the_pinned_provider_version() -> None:
@@ -54,6 +68,11 @@ def test_every_release_file_has_a_pin_line() -> None:
         assert f"terraform_{pins()['TERRAFORM_VERSION']}_{platform}.zip" in names
         assert f"terragrunt_{platform}" in names
         assert f"actionlint_{pins()['ACTIONLINT_VERSION']}_{platform}.tar.gz" in names
+        os_, arch = platform.split("_")
+        docs = pins()["TERRAFORM_DOCS_VERSION"]
+        assert f"terraform-docs-v{docs}-{os_}-{arch}.tar.gz" in names
+        assert f"tflint_{platform}.zip" in names
+        assert f"tflint-ruleset-aws_{platform}.zip" in names
 
 
 def test_one_python_version_everywhere() -> None:

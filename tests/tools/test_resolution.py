@@ -17,7 +17,7 @@ import subprocess
 import tarfile
 import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -37,7 +37,14 @@ TF, TG, AL, AWS = (
     PINS["ACTIONLINT_VERSION"],
     PINS["AWS_PROVIDER_VERSION"],
 )
+DOCS, TFLINT, RULESET = (
+    PINS["TERRAFORM_DOCS_VERSION"],
+    PINS["TFLINT_VERSION"],
+    PINS["TFLINT_RULESET_AWS_VERSION"],
+)
 PLATFORM = "linux_amd64"
+# Where TFLint looks for the plugin .tflint.hcl names, under a plugin directory.
+RULESET_PATH = f"github.com/terraform-linters/tflint-ruleset-aws/{RULESET}/tflint-ruleset-aws"
 REAL_TERRAFORM = shutil.which("terraform", path="/usr/local/bin:/usr/bin")
 # Only the basic system tools: no Go, no Terraform, no Terragrunt.
 SYSTEM_PATH = "/usr/bin:/bin"
@@ -84,8 +91,56 @@ def fake_terraform() -> bytes:
 FAKE_TOOLS = {
     "terragrunt": script(f"echo 'terragrunt version v{TG}'"),
     "actionlint": script(f"echo '{AL}'"),
+    "terraform-docs": script(f"echo 'terraform-docs version v{DOCS} linux/amd64'"),
+    "tflint": script(f"echo 'TFLint version {TFLINT}'"),
     "checkov": script("echo '" + PINS["CHECKOV_VERSION"] + "'"),
 }
+FAKE_RULESET = script("echo 'a TFLint plugin'")
+
+# Each release file `make tools` downloads: (tool, file, path on the release host, checksums
+# file, archive maker, content).
+RELEASES = [
+    (
+        "terragrunt",
+        f"terragrunt_{PLATFORM}",
+        f"terragrunt/v{TG}",
+        "SHA256SUMS",
+        lambda name, data: data,
+        FAKE_TOOLS["terragrunt"],
+    ),
+    (
+        "actionlint",
+        f"actionlint_{AL}_{PLATFORM}.tar.gz",
+        f"actionlint/v{AL}",
+        f"actionlint_{AL}_checksums.txt",
+        tarred,
+        FAKE_TOOLS["actionlint"],
+    ),
+    (
+        "terraform-docs",
+        f"terraform-docs-v{DOCS}-linux-amd64.tar.gz",
+        f"terraform-docs/v{DOCS}",
+        f"terraform-docs-v{DOCS}.sha256sum",
+        tarred,
+        FAKE_TOOLS["terraform-docs"],
+    ),
+    (
+        "tflint",
+        f"tflint_{PLATFORM}.zip",
+        f"tflint/v{TFLINT}",
+        "checksums.txt",
+        zipped,
+        FAKE_TOOLS["tflint"],
+    ),
+    (
+        "tflint-ruleset-aws",
+        f"tflint-ruleset-aws_{PLATFORM}.zip",
+        f"tflint-ruleset-aws/v{RULESET}",
+        "checksums.txt",
+        zipped,
+        FAKE_RULESET,
+    ),
+]
 
 
 @dataclass
@@ -185,16 +240,8 @@ def world(tmp_path: Path, tls_files: tuple[Path, Path]) -> Iterator[World]:
         f"terraform/{TF}/terraform_{TF}_SHA256SUMS",
         zipped("terraform", fake_terraform()),
     )
-    release(
-        f"terragrunt/v{TG}/terragrunt_{PLATFORM}",
-        f"terragrunt/v{TG}/SHA256SUMS",
-        FAKE_TOOLS["terragrunt"],
-    )
-    release(
-        f"actionlint/v{AL}/actionlint_{AL}_{PLATFORM}.tar.gz",
-        f"actionlint/v{AL}/actionlint_{AL}_checksums.txt",
-        tarred("actionlint", FAKE_TOOLS["actionlint"]),
-    )
+    for tool, file, directory, sums, archive, content in RELEASES:
+        release(f"{directory}/{file}", f"{directory}/{sums}", archive(tool, content))
     (repo / "tools" / "checksums.txt").write_text("\n".join(pins) + "\n")
 
     # The provider network mirror protocol: index.json, <version>.json and the archive.
@@ -227,6 +274,9 @@ def world(tmp_path: Path, tls_files: tuple[Path, Path]) -> Iterator[World]:
         "TOOLS_TERRAFORM_URL": f"{base}/terraform",
         "TOOLS_TERRAGRUNT_URL": f"{base}/terragrunt",
         "TOOLS_ACTIONLINT_URL": f"{base}/actionlint",
+        "TOOLS_TERRAFORM_DOCS_URL": f"{base}/terraform-docs",
+        "TOOLS_TFLINT_URL": f"{base}/tflint",
+        "TOOLS_TFLINT_RULESET_AWS_URL": f"{base}/tflint-ruleset-aws",
         "TOOLS_PROVIDER_MIRROR_URL": f"{base}/providers/",
         "CHECKPOINT_DISABLE": "1",
     }
@@ -241,14 +291,22 @@ def test_online_path_installs_every_tool_from_verified_release_files(world: Worl
     result = world.run("bash", "scripts/tools.sh")
     assert result.returncode == 0, result.stderr
     assert "online path" in result.stderr
-    for name in (
-        f"terraform_{TF}_{PLATFORM}.zip",
-        f"terragrunt_{PLATFORM}",
-        f"actionlint_{AL}_{PLATFORM}.tar.gz",
-    ):
+    for name in (f"terraform_{TF}_{PLATFORM}.zip", *(release[1] for release in RELEASES)):
         assert f"verified {name}" in result.stderr
-    for tool, version in (("terraform", TF), ("terragrunt", TG), ("actionlint", AL)):
+    for tool, version in (
+        ("terraform", TF),
+        ("terragrunt", TG),
+        ("actionlint", AL),
+        ("terraform-docs", DOCS),
+        ("tflint", TFLINT),
+    ):
         assert f"{tool} {version} {world.cache}/releases/{tool}-{version}/{tool}" in result.stdout
+    # The plugin lands where TFLint looks for it, not on PATH.
+    plugin = world.cache / "tflint-plugins" / RULESET_PATH
+    assert plugin.read_bytes() == FAKE_RULESET
+    assert not (world.cache / "bin" / "tflint-ruleset-aws").exists()
+    env_sh = (world.cache / "env.sh").read_text()
+    assert f'export TFLINT_PLUGIN_DIR="{world.cache}/tflint-plugins"' in env_sh
     provider = world.cache / f"provider-mirror/registry.terraform.io/hashicorp/aws/{AWS}/{PLATFORM}"
     assert (
         provider / f"terraform-provider-aws_v{AWS}_x5"
@@ -261,16 +319,23 @@ def test_online_path_installs_every_tool_from_verified_release_files(world: Worl
     assert "online path" not in again.stderr
 
 
-def test_a_tampered_archive_fails_naming_the_file_and_both_hashes(world: World) -> None:
-    name = f"actionlint_{AL}_{PLATFORM}.tar.gz"
-    published = sha256((world.site / f"actionlint/v{AL}/{name}").read_bytes())
-    tampered = tarred("actionlint", script("echo owned"))
-    world.publish(f"actionlint/v{AL}/{name}", tampered)
+@pytest.mark.parametrize(
+    ("tool", "name", "directory", "archive"),
+    [(tool, file, directory, archive) for tool, file, directory, _, archive, _ in RELEASES[1:]],
+    ids=[release[0] for release in RELEASES[1:]],
+)
+def test_a_tampered_archive_fails_naming_the_file_and_both_hashes(
+    world: World, tool: str, name: str, directory: str, archive: Callable[[str, bytes], bytes]
+) -> None:
+    published = sha256((world.site / f"{directory}/{name}").read_bytes())
+    tampered = archive(tool, script("echo owned"))
+    world.publish(f"{directory}/{name}", tampered)
     result = world.run("bash", "scripts/tools.sh")
     assert result.returncode != 0
     assert f"checksum mismatch for {name}: downloaded sha256 {sha256(tampered)}" in result.stderr
     assert f"release checksums file says {published}" in result.stderr
-    assert not (world.cache / "bin" / "actionlint").exists()
+    assert not (world.cache / "bin" / tool).exists()
+    assert not (world.cache / "tflint-plugins" / RULESET_PATH).exists()
 
 
 def test_an_archive_matching_the_release_sums_but_not_the_repo_pin_fails(world: World) -> None:
@@ -315,12 +380,18 @@ def test_pinned_binaries_on_path_and_no_go_build_nothing(world: World, tmp_path:
     for name, body in {**FAKE_TOOLS, "terraform": fake_terraform()}.items():
         (on_path / name).write_bytes(body)
         (on_path / name).chmod(0o755)
+    # The plugin where `tflint --init` puts it: linked, not downloaded.
+    plugin = Path(world.env["HOME"]) / ".tflint.d" / "plugins" / RULESET_PATH
+    plugin.parent.mkdir(parents=True)
+    plugin.write_bytes(FAKE_RULESET)
+    plugin.chmod(0o755)
     env_path = f"{on_path}:{SYSTEM_PATH}"
     assert shutil.which("go", path=env_path) is None
     result = world.run("make", "--no-print-directory", "tools", PATH=env_path)
     assert result.returncode == 0, result.stderr
-    for tool in ("terraform", "terragrunt", "actionlint", "checkov"):
+    for tool in ("terraform", "terragrunt", "actionlint", "terraform-docs", "tflint", "checkov"):
         assert f" {on_path}/{tool}\n" in result.stdout
+    assert f"tflint-ruleset-aws {RULESET} {plugin}\n" in result.stdout
     assert "tools: verified" not in result.stderr
     assert "building" not in result.stderr
 

@@ -46,6 +46,13 @@ def run(*argv: str | Path, cwd: Path | None = None, env: dict[str, str] | None =
     [
         ("terragrunt", "github.com/gruntwork-io/terragrunt", "TERRAGRUNT_VERSION"),
         ("actionlint", "github.com/rhysd/actionlint", "ACTIONLINT_VERSION"),
+        ("terraform-docs", "github.com/terraform-docs/terraform-docs", "TERRAFORM_DOCS_VERSION"),
+        ("tflint", "github.com/terraform-linters/tflint", "TFLINT_VERSION"),
+        (
+            "tflint-ruleset-aws",
+            "github.com/terraform-linters/tflint-ruleset-aws",
+            "TFLINT_RULESET_AWS_VERSION",
+        ),
     ],
 )
 def test_go_pinning_modules_match_versions_file(module: str, path: str, pin: str) -> None:

@@ -1,9 +1,12 @@
 # The ecs module on real prerequisites (../setup), wired once: each run of ecs.tftest.hcl sets
 # only what it varies. The services are the two of the original design plus `extra_services`.
 terraform {
+  required_version = ">= 1.10"
+
   required_providers {
     aws = {
-      source = "hashicorp/aws"
+      source  = "hashicorp/aws"
+      version = ">= 5.100, < 7.0"
     }
   }
 }

@@ -4,9 +4,12 @@
 # module only uses its ARN suffix (a string in the scaling policy's resource label), and
 # creating one costs a minute of the provider waiting for moto's "active" state.
 terraform {
+  required_version = ">= 1.10"
+
   required_providers {
     aws = {
-      source = "hashicorp/aws"
+      source  = "hashicorp/aws"
+      version = ">= 5.100, < 7.0"
     }
   }
 }

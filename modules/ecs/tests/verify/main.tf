@@ -3,9 +3,12 @@
 # that the module wrote no token parameter. This run's state lives in memory and is
 # discarded after the test.
 terraform {
+  required_version = ">= 1.10"
+
   required_providers {
     aws = {
-      source = "hashicorp/aws"
+      source  = "hashicorp/aws"
+      version = ">= 5.100, < 7.0"
     }
   }
 }
