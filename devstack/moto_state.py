@@ -11,7 +11,8 @@ make it restorable:
 - the BackendDicts themselves are pickled by reference (module and attribute), so an
   object that points at one (a backend looking up another service) points at the live one after
   the restore, and the restore replaces their contents in place;
-- what cannot be pickled is rebuilt: locks, conditions and events are created anew (no request
+- what cannot be pickled is rebuilt: keys and certificates (KMS keys hold `cryptography`
+  objects) from their PEM encoding; locks, conditions and events are created anew (no request
   runs while a snapshot is taken or restored: the backend lock is held); a backend is restored
   into a freshly constructed one of its class, so the defaultdicts it builds with local lambdas
   (which pickle cannot name) keep their factory and get the saved items.
@@ -29,6 +30,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 from moto.core.base_backend import BackendDict, BaseBackend, backend_lock
 
 FORMAT = 1
@@ -67,6 +71,33 @@ def _backend(name: str) -> BackendDict[Any]:
     return backends
 
 
+def _private_key(pem: bytes) -> PrivateKeyTypes:
+    return serialization.load_pem_private_key(pem, password=None)
+
+
+def _public_key(pem: bytes) -> PublicKeyTypes:
+    return serialization.load_pem_public_key(pem)
+
+
+def _reduce_crypto(obj: Any) -> Any:
+    """Keys and certificates as PEM, or NotImplemented for anything else."""
+    if isinstance(obj, PrivateKeyTypes):
+        pem = obj.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        return _private_key, (pem,)
+    if isinstance(obj, PublicKeyTypes):
+        pem = obj.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return _public_key, (pem,)
+    if isinstance(obj, x509.Certificate):
+        return x509.load_pem_x509_certificate, (obj.public_bytes(serialization.Encoding.PEM),)
+    return NotImplemented
+
+
 def _unnamed(factory: Any) -> bool:
     qualname = str(getattr(factory, "__qualname__", ""))
     return "<lambda>" in qualname or "<locals>" in qualname
@@ -95,7 +126,7 @@ def _merge_backend_state(backend: BaseBackend, state: dict[str, Any]) -> None:
 
 
 class _Pickler(pickle.Pickler):
-    def __init__(self, file: io.BufferedWriter, names: dict[int, str]) -> None:
+    def __init__(self, file: io.BufferedWriter | io.BytesIO, names: dict[int, str]) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self._names = names
 
@@ -113,7 +144,7 @@ class _Pickler(pickle.Pickler):
         if isinstance(obj, BaseBackend):
             args = (type(obj), obj.region_name, obj.account_id)
             return _fresh_backend, args, dict(vars(obj)), None, None, _merge_backend_state
-        return NotImplemented
+        return _reduce_crypto(obj)
 
 
 class _Unpickler(pickle.Unpickler):
@@ -141,10 +172,25 @@ def save(path: Path, extra: dict[str, Any]) -> int:
             with open(temporary, "wb") as file:
                 _Pickler(file, names).dump(payload)
             temporary.replace(path)
-        except (pickle.PicklingError, TypeError, AttributeError, OSError) as error:
+        except (pickle.PicklingError, TypeError, AttributeError, RuntimeError, OSError) as error:
             temporary.unlink(missing_ok=True)
-            raise StateError(f"cannot save the emulator's state: {error}") from error
+            where = "; ".join(_unpicklable(used, names)) or "no single attribute"
+            raise StateError(f"cannot save the emulator's state: {error} (in: {where})") from error
     return len(used)
+
+
+def _unpicklable(used: dict[str, BackendDict[Any]], names: dict[int, str]) -> list[str]:
+    """Where a save failed: each backend attribute that does not pickle on its own."""
+    failed = []
+    for name, backends in used.items():
+        for account, regions in backends.items():
+            for region, backend in regions.items():
+                for attribute, value in vars(backend).items():
+                    try:
+                        _Pickler(io.BytesIO(), names).dump(value)
+                    except (pickle.PicklingError, TypeError, AttributeError) as error:
+                        failed.append(f"{name}[{account}][{region}].{attribute}: {error}")
+    return failed
 
 
 def load(path: Path) -> tuple[int, dict[str, Any]]:
