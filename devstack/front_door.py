@@ -584,7 +584,13 @@ def _handler(door: FrontDoor, listener: Listener) -> type[BaseHTTPRequestHandler
                 status, headers, payload = self._error(400, fields, "-")
             else:
                 status, headers, payload = self._act(action, request, body, trace, fields)
-            self.send_response(status)
+            # A forwarded answer keeps the target's Server and Date; the ALB's own have its.
+            self.send_response_only(status)
+            names = {name.lower() for name, _ in headers}
+            if "server" not in names:
+                self.send_header("Server", self.version_string())
+            if "date" not in names:
+                self.send_header("Date", self.date_time_string())
             for name, value in headers:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(payload)))

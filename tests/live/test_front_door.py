@@ -343,6 +343,18 @@ def test_alb_forwards_to_healthy_targets_and_answers_like_an_alb(
         assert answer.startswith(b"HTTP/1.1 400 "), answer
         assert b"400 Bad Request" in answer
 
+        # A forwarded answer carries the target's Server and Date once, not the ALB's too.
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            connection.request("GET", "/")
+            response = connection.getresponse()
+            response.read()
+        finally:
+            connection.close()
+        servers = [v for k, v in response.getheaders() if k.lower() == "server"]
+        assert servers == [f"{Backend.server_version} {Backend.sys_version}"], servers
+        assert len([k for k, _ in response.getheaders() if k.lower() == "date"]) == 1
+
         assert get(port, "/fixed") == (418, b"teapot")
         assert get(port, "/missing")[0] == 404  # the target's own answer is passed on
         status, body = get(port, "/slow")
