@@ -43,9 +43,10 @@ HEALTHY_THRESHOLD = 2
 # A replacement task: gunicorn's start on a loaded machine, then two passing checks.
 REPLACED_TIMEOUT_S = 60 + HEALTH_INTERVAL_S * (HEALTHY_THRESHOLD + 1)
 # make up from the snapshot: the emulator, the restore, the tasks, then the target group's two
-# passing checks 15 s apart (the README's bound; on a quiet machine 20 s). Loaded: 2 cores
-# shared with the module tests and the plans in `make test`.
-REUP_BOUND_S = 20
+# passing checks 15 s apart: about 20 s on a quiet machine, 41 s measured at a load average of
+# 40 on 2 cores (`make test` runs the module tests and the plans beside it). A full apply takes
+# 150 s quiet and over 500 s so loaded: the bound still tells the two apart.
+REUP_BOUND_S = 60
 REUP_TIMEOUT_S = 120
 # The worker's receive is a 20 s long poll that outlives the worker process in the emulator:
 # a message sent earlier could be handed to a receive nobody reads.
@@ -271,13 +272,17 @@ def test_make_up_curl_object_make_down() -> None:
     _, answer = post_through_alb(values, body, f"e2e-{uuid.uuid4().hex}")
     object_of(s3, bucket, answer["message_id"])
 
-    # The restore is faithful: Terraform finds every resource as its state records it.
+    # The restore is faithful: Terraform reads every resource of every unit back from the
+    # restored emulator exactly as its restored state records it. (-refresh-only: a full plan
+    # also shows what moto never keeps, e.g. an ECS service's managed-tags flag, right after a
+    # fresh apply as well.)
     replan = tg.run(
         "run",
         "--all",
         "--non-interactive",
         "--",
         "plan",
+        "-refresh-only",
         "-detailed-exitcode",
         "-input=false",
         cwd=LIVE / "local",
@@ -285,7 +290,7 @@ def test_make_up_curl_object_make_down() -> None:
         timeout=600,
     )
     assert replan.returncode == 0, f"live/local changed after the restore:\n{replan.output[-4000:]}"
-    assert "Terraform will perform the following actions" not in replan.output
+    assert "changed outside of Terraform" not in replan.output
     # The bound is asserted last: a slow re-up on a loaded machine is reported after every
     # functional check has run.
     assert reup_seconds <= REUP_BOUND_S, reup.stdout
