@@ -52,6 +52,14 @@ REUP_TIMEOUT_S = 120
 # a message sent earlier could be handed to a receive nobody reads.
 LONG_POLL_S = 20
 SNAPSHOTS = REPO_ROOT / ".local" / "snapshots"
+# The units planned after the restore (see there why sqs and ecs are not).
+NOT_PLANNED = ("sqs", "ecs")
+PLAN_EXCLUDED = [f"--filter=!{unit}" for unit in NOT_PLANNED]
+PLANNED_UNITS = sorted(
+    unit.name
+    for unit in (LIVE / "local").iterdir()
+    if (unit / "terragrunt.hcl").is_file() and unit.name not in NOT_PLANNED
+)
 
 
 def make(target: str, timeout: float, *variables: str) -> subprocess.CompletedProcess[str]:
@@ -272,25 +280,27 @@ def test_make_up_curl_object_make_down() -> None:
     _, answer = post_through_alb(values, body, f"e2e-{uuid.uuid4().hex}")
     object_of(s3, bucket, answer["message_id"])
 
-    # The restore is faithful: Terraform reads every resource of every unit back from the
-    # restored emulator exactly as its restored state records it. (-refresh-only: a full plan
-    # also shows what moto never keeps, e.g. an ECS service's managed-tags flag, right after a
-    # fresh apply as well.)
+    # The restore is faithful: Terraform finds the resources of the restored state as its
+    # configuration declares them, nothing to change. sqs and ecs are left out: moto keeps
+    # neither an ECS service's managed-tags flag and grace period nor the queue's redrive
+    # policy spacing, so their plans show the same few changes right after a fresh apply too;
+    # their restore is proved above (the queues, DLQ and services the tasks run from).
     replan = tg.run(
         "run",
         "--all",
         "--non-interactive",
+        *PLAN_EXCLUDED,
         "--",
         "plan",
-        "-refresh-only",
         "-detailed-exitcode",
         "-input=false",
         cwd=LIVE / "local",
         env=stack.aws_env(values["AWS_ENDPOINT_URL"]),
-        timeout=600,
+        timeout=900,
     )
     assert replan.returncode == 0, f"live/local changed after the restore:\n{replan.output[-4000:]}"
-    assert "changed outside of Terraform" not in replan.output
+    planned = re.findall(r"\[(\w[\w-]*)\] tf: No changes\.", replan.output)
+    assert sorted(planned) == sorted(PLANNED_UNITS), replan.output[-4000:]
     # The bound is asserted last: a slow re-up on a loaded machine is reported after every
     # functional check has run.
     assert reup_seconds <= REUP_BOUND_S, reup.stdout
