@@ -19,6 +19,11 @@ unexport TF_PLUGIN_CACHE_DIR
 export TF_IN_AUTOMATION := 1
 export CHECKPOINT_DISABLE := 1
 export PYTHONDONTWRITEBYTECODE := 1
+# Every terraform command starts the AWS provider, which builds a ~500 MB schema and exits:
+# a lazier Go GC takes ~15 % less CPU per plan for ~150 MB more per process (measured, see
+# the README's test section); the memory limit keeps a runaway process collecting.
+export GOGC ?= 400
+export GOMEMLIMIT ?= 2GiB
 
 .PHONY: help
 help: ## List the targets
@@ -77,7 +82,7 @@ test-tools: venv tools ## Toolchain smoke test: offline init + validate from the
 # --- services (services/) ----------------------------------------------------------
 # The serve-* recipes are exactly the containers' commands (WORKDIR = the service
 # directory); services/tests asserts that they match the Dockerfiles' CMD.
-.PHONY: test-services serve-frontend serve-worker bench
+.PHONY: test-services serve-frontend serve-worker bench load
 test-services: venv ## Services: unit, property and integration tests (hadolint is a lint hook)
 	@pytest -q services
 
@@ -89,6 +94,10 @@ serve-worker: venv ## Run the worker (foreground) configured from the environmen
 
 bench: venv ## Benchmark frontend and worker against the emulator (bare and with 20 ms latency)
 	@python -m devstack.bench
+
+# LOAD_ARGS passes options through, e.g. LOAD_ARGS="--steps 1,4,16 --step-seconds 2 --backends stub".
+load: venv ## Load the frontend at rising concurrency (emulator and a fast stub): reports/load/ CSV, PNG, saturation
+	@python -m devstack.bench.load $(LOAD_ARGS)
 
 # --- Terraform modules (modules/) ------------------------------------------------------
 # terraform test (plan + apply + assert + destroy) of every module, and the composition test
@@ -157,6 +166,30 @@ redrive: venv $(if $(filter-out local,$(ENV)),tools) ## Move the DLQ's messages 
 	fi; \
 	python -m devstack.redrive --queue-url "$$queue_url" --dlq-url "$$dlq_url" \
 	  $(if $(DRY_RUN),--dry-run) $(if $(MAX),--max $(MAX))
+
+# The API token (devstack/token.py; Terraform only creates its key): the parameter and key for
+# local from the running `make up` stack ($(STACK_ENV), the emulator), otherwise from the ecs
+# unit's outputs (your AWS credentials, which the token key's policy must name:
+# ecs.token_operator_arns). The token is printed only with SHOW=1.
+define token_command
+$(if $(filter $(ENV),$(LIVE_ENVS)),,$(error ENV must be one of: $(LIVE_ENVS)))
+@if [ "$(ENV)" = local ]; then \
+  test -f "$(STACK_ENV)" || { echo "token: $(STACK_ENV) not found: run make up first" >&2; exit 1; }; \
+  . "$(STACK_ENV)"; \
+  parameter=$$TOKEN_PARAMETER; key=$$TOKEN_KMS_KEY; endpoint=(--endpoint "$$AWS_ENDPOINT_URL"); \
+else \
+  parameter=$$(cd live/$(ENV)/ecs && terragrunt output -raw token_parameter_name); \
+  key=$$(cd live/$(ENV)/ecs && terragrunt output -raw token_kms_key_arn); endpoint=(); \
+fi; \
+python -m devstack.token $(1) --parameter "$$parameter" --key "$$key" "$${endpoint[@]}" $(if $(SHOW),--show)
+endef
+
+.PHONY: token rotate-token
+token: venv $(if $(filter-out local,$(ENV)),tools) ## Create ENV's API token parameter when missing (re-encrypts one under another key; SHOW=1 prints the token)
+	$(call token_command,create)
+
+rotate-token: venv $(if $(filter-out local,$(ENV)),tools) ## Rotate ENV's token: new and previous both accepted; FINISH=1 then drops the previous
+	$(call token_command,$(if $(FINISH),finish,rotate))
 
 test-live: venv tools ## Live tests: validate, dependency graphs, plans of every environment on the emulator, make up end to end
 	@pytest tests/live

@@ -65,8 +65,12 @@ remote_state {
       accesslogging_bucket_name = local.context.state_logs_bucket
       accesslogging_bucket_tags = local.context.default_tags
     },
-    # Emulator settings when emulated (a `cond ? {...} : {}` would not type-check).
-    [for settings in [local.emulated_backend] : settings if local.context.emulated]...
+    # Outside the emulator every state object is encrypted with the account's state key; in
+    # it, the emulator settings (a `cond ? {...} : {}` would not type-check, hence the lists).
+    concat(
+      [for key in [local.context.state_kms_key_arn] : { kms_key_id = key } if key != null && !local.context.emulated],
+      [for settings in [local.emulated_backend] : settings if local.context.emulated],
+    )...
   )
 }
 

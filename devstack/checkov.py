@@ -17,12 +17,9 @@ from devstack.stackdef import REPO_ROOT
 
 CONFIG = REPO_ROOT / ".checkov.yaml"
 FIXTURES = REPO_ROOT / "policies" / "tests" / "fixtures"
-# Python checks CKV_ORG_1..12 and YAML graph policies CKV2_ORG_1..2 in policies/checks, and the
-# pending checks of policies/checks_pending (tested, not yet loaded by .checkov.yaml).
+# Python checks CKV_ORG_1..12 and YAML graph policies CKV2_ORG_1..3 in policies/checks.
 CHECKS_DIR = REPO_ROOT / "policies" / "checks"
-PENDING_CHECKS_DIR = REPO_ROOT / "policies" / "checks_pending"
-PENDING_IDS = ("CKV2_ORG_3",)
-CUSTOM_IDS = (*(f"CKV_ORG_{n}" for n in range(1, 13)), "CKV2_ORG_1", "CKV2_ORG_2", *PENDING_IDS)
+CUSTOM_IDS = (*(f"CKV_ORG_{n}" for n in range(1, 13)), *(f"CKV2_ORG_{n}" for n in range(1, 4)))
 TIMEOUT_S = 600
 
 # (check id, resource address) -> "PASSED" | "FAILED"

@@ -9,10 +9,15 @@ from devstack.stackdef import REPO_ROOT
 LIVE = REPO_ROOT / "live"
 ENVIRONMENTS = ("dev", "staging", "prod", "local")
 REMOTE_ENVIRONMENTS = ("dev", "staging", "prod")
-COMPONENTS = ("vpc", "alb", "sqs", "s3", "ecr", "ecs", "monitoring")
+COMPONENTS = ("kms", "vpc", "alb", "sqs", "s3", "ecr", "ecs", "monitoring")
 # CI's roles (applied by an administrator); the emulator twin has no GitHub.
 REMOTE_ONLY_COMPONENTS = ("github-oidc",)
 REQUIRED_EDGES = {
+    # The customer-managed keys exist before what they encrypt.
+    ("vpc", "kms"),
+    ("sqs", "kms"),
+    ("s3", "kms"),
+    ("ecs", "kms"),
     ("alb", "vpc"),
     ("ecs", "vpc"),
     ("ecs", "alb"),

@@ -11,9 +11,15 @@ Against a plain moto 5.2.5 server two resources of the stack never finish creati
   the provider calls after RegisterScalableTarget and retries for many minutes
   (`aws_appautoscaling_target`). Here tags are kept per ARN, as given at registration too.
 
-And one that breaks the data path: moto evaluates bucket policies without their conditions, so
-the TLS-only statement every bucket carries (Deny when aws:SecureTransport is false) denies
-every request. The emulator stands in for AWS's HTTPS endpoints: that statement never matches.
+And one that breaks the data path: moto evaluates bucket policies without their conditions (a
+statement with a condition always denies), so the TLS-only statement every bucket carries (Deny
+when aws:SecureTransport is false) and the data bucket's encryption statements (Deny PutObject
+asking for other encryption than its KMS key) denied every request. Here the conditions on
+those keys are evaluated as AWS does before moto sees the policy: aws:SecureTransport is true
+(the emulator stands in for AWS's HTTPS endpoints), and s3:x-amz-server-side-encryption and
+s3:x-amz-server-side-encryption-aws-kms-key-id are the object request's headers (Null,
+StringEquals, StringNotEquals). A statement whose conditions hold stays without them, one whose
+conditions do not hold is dropped; statements with other condition keys are left to moto.
 
 With `--state-dir DIR` the server also saves and restores its whole state (devstack/moto_state.py)
 for the twin's fast re-up: `POST /_devstack/state/save?name=N` writes DIR/N.pickle,
@@ -29,7 +35,10 @@ import os
 import re
 import signal
 import sys
+from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
@@ -40,6 +49,7 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 from moto.s3.models import FakeBucket
+from moto.s3.responses import S3Response
 from moto.sqs.models import Queue
 from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
@@ -91,25 +101,75 @@ def _list_tags_for_resource(response: ApplicationAutoScalingResponse) -> str:
     return json.dumps({"Tags": _SCALING_TAGS.get(response._get_param("ResourceARN"), {})})
 
 
-def _is_insecure_transport_only(statement: dict[str, Any]) -> bool:
-    condition = statement.get("Condition") or {}
-    flags = condition.get("Bool") if list(condition) == ["Bool"] else None
-    return (
-        isinstance(flags, dict)
-        and list(flags) == ["aws:SecureTransport"]
-        and str(flags["aws:SecureTransport"]).lower() == "false"
-    )
+# The headers of the object request being answered (moto's server answers each in one thread).
+_OBJECT_REQUEST_HEADERS: ContextVar[Mapping[str, str]] = ContextVar(
+    "headers", default=MappingProxyType({})
+)
+_HEADER_CONDITION_KEYS = (
+    "s3:x-amz-server-side-encryption",
+    "s3:x-amz-server-side-encryption-aws-kms-key-id",
+)
 
 
-def _over_tls(base: Any) -> Any:
+def _request_values() -> dict[str, str]:
+    """Condition key -> value for this request, for the keys evaluated here only."""
+    headers = _OBJECT_REQUEST_HEADERS.get()
+    values = {"aws:SecureTransport": "true"}
+    for key in _HEADER_CONDITION_KEYS:
+        header = headers.get(key.removeprefix("s3:"))
+        if header is not None:
+            values[key] = header
+    return values
+
+
+def _holds(operator: str, key: str, expected: Any, values: dict[str, str]) -> bool | None:
+    """Whether one condition holds; None when it is not one evaluated here."""
+    if key != "aws:SecureTransport" and key not in _HEADER_CONDITION_KEYS:
+        return None
+    wanted = [
+        str(v).lower() if operator in ("Bool", "Null") else str(v)
+        for v in (expected if isinstance(expected, list) else [expected])
+    ]
+    actual = values.get(key)
+    if operator == "Null":
+        return (actual is None) == ("true" in wanted)
+    if operator == "Bool":
+        return actual is not None and actual.lower() in wanted
+    if operator == "StringEquals":
+        return actual is not None and actual in wanted
+    if operator == "StringNotEquals":
+        return actual is None or actual not in wanted
+    return None
+
+
+def _evaluated(statement: dict[str, Any], values: dict[str, str]) -> dict[str, Any] | None:
+    """The statement without its conditions when they hold, None when they do not, the
+    statement unchanged when a condition is not one evaluated here."""
+    condition = statement.get("Condition")
+    if not condition:
+        return statement
+    verdicts = [
+        _holds(operator, key, expected, values)
+        for operator, pairs in condition.items()
+        for key, expected in pairs.items()
+    ]
+    if any(verdict is None for verdict in verdicts):
+        return statement
+    if not all(verdicts):
+        return None
+    return {k: v for k, v in statement.items() if k != "Condition"}
+
+
+def _conditions_evaluated(base: Any) -> Any:
     def get_permission(bucket: FakeBucket, action: str, resource: str) -> Any:
         if bucket.policy is None:
             return base(bucket, action, resource)
         document = json.loads(bucket.policy)
         statements = document.get("Statement", [])
         statements = statements if isinstance(statements, list) else [statements]
-        kept = [s for s in statements if not _is_insecure_transport_only(s)]
-        if len(kept) == len(statements):
+        values = _request_values()
+        kept = [e for e in (_evaluated(s, values) for s in statements) if e is not None]
+        if kept == statements:
             return base(bucket, action, resource)
         if not kept:
             return PermissionResult.NEUTRAL
@@ -119,11 +179,23 @@ def _over_tls(base: Any) -> Any:
     return get_permission
 
 
+def _remembering_headers(base: Any) -> Any:
+    def key_response(response: S3Response, request: Any, full_url: str) -> Any:
+        token = _OBJECT_REQUEST_HEADERS.set({k.lower(): v for k, v in request.headers.items()})
+        try:
+            return base(response, request, full_url)
+        finally:
+            _OBJECT_REQUEST_HEADERS.reset(token)
+
+    return key_response
+
+
 def apply_fixes() -> None:
     """Patch moto in this process (idempotent)."""
     if REDRIVE_ALLOW_POLICY in Queue.BASE_ATTRIBUTES:
         return
-    FakeBucket.get_permission = _over_tls(FakeBucket.get_permission)  # type: ignore[method-assign]
+    FakeBucket.get_permission = _conditions_evaluated(FakeBucket.get_permission)  # type: ignore[method-assign]
+    S3Response._key_response = _remembering_headers(S3Response._key_response)  # type: ignore[method-assign]
     scaling = ApplicationAutoScalingResponse
     scaling.register_scalable_target = _register_scalable_target(  # type: ignore[method-assign]
         scaling.register_scalable_target

@@ -40,9 +40,10 @@ PLAN_SCRIPT = REPO_ROOT / "scripts" / "plan-environment.sh"
 PLAN_TIMEOUT_S = 1800
 # What a plan reads: the live tree, the modules, the root configuration, the toolchain pins.
 INPUTS = ("live", "modules", "terragrunt.hcl", "stack.json", "tools/versions.env", PLAN_SCRIPT)
-# Terragrunt's and Terraform's own caches and outputs inside the inputs, and the module tests
-# (a plan never reads them).
+# Terragrunt's and Terraform's own caches and outputs inside the inputs, the module tests and
+# the READMEs (a plan never reads them).
 _NOT_INPUTS = {".terragrunt-cache", ".terraform", ".terraform.lock.hcl", "tests"}
+_NOT_INPUT_SUFFIXES = (".md",)
 # dev, staging and prod refuse to plan without explicit image tags (live/_common/ecs.hcl); CI
 # passes the base commit's SHA, these plans a fixed SHA-like stand-in.
 IMAGE_TAGS = {
@@ -92,7 +93,12 @@ def _input_files() -> Iterable[Path]:
             yield path
             continue
         for item in sorted(path.rglob("*")):
-            if item.is_file() and not _NOT_INPUTS.intersection(item.relative_to(REPO_ROOT).parts):
+            parts = item.relative_to(REPO_ROOT).parts
+            if (
+                item.is_file()
+                and not _NOT_INPUTS.intersection(parts)
+                and not item.name.endswith(_NOT_INPUT_SUFFIXES)
+            ):
                 yield item
 
 

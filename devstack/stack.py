@@ -32,7 +32,7 @@ from urllib.parse import urlparse
 
 import boto3
 
-from devstack import emulator, front_door, processes, snapshots, stackdef, terragrunt
+from devstack import emulator, front_door, processes, snapshots, stackdef, terragrunt, token
 from devstack import tasks as tasks_lib
 from devstack.stackdef import REPO_ROOT
 
@@ -188,6 +188,15 @@ def dead_letter_queue(sqs: Any, queue_url: str) -> str:
     return str(sqs.get_queue_url(QueueName=name)["QueueUrl"])
 
 
+def token_key(ssm: Any, parameter: str) -> str:
+    """The KMS key the token parameter is encrypted with (the ecs unit's token key)."""
+    found = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [parameter]}])
+    keys = [str(item["KeyId"]) for item in found["Parameters"] if item.get("KeyId")]
+    if len(keys) != 1:
+        raise StackError(f"token parameter {parameter}: no KMS key found ({found['Parameters']})")
+    return keys[0]
+
+
 def client(service: str, url: str, region: str) -> Any:
     """A boto3 client of the emulator, with its dummy credentials (never the user's)."""
     return boto3.client(
@@ -247,6 +256,7 @@ class StackSettings:
     dlq_url: str
     data_bucket: str
     token_parameter: str
+    token_key: str
 
     def stack_env(self) -> dict[str, str]:
         return {
@@ -258,6 +268,7 @@ class StackSettings:
             "DLQ_URL": self.dlq_url,
             "DATA_BUCKET": self.data_bucket,
             "TOKEN_PARAMETER": self.token_parameter,
+            "TOKEN_KMS_KEY": self.token_key,
         }
 
 
@@ -372,6 +383,14 @@ def start_front_door(
     report("front door: every target group has a healthy target")
 
 
+def create_token(url: str, ecs: Mapping[str, Any], report: Callable[[str], None]) -> None:
+    """The API token, as `make token` makes it in AWS: Terraform only creates its key. Before
+    the tasks start, so the frontend's first read finds it."""
+    name, key = str(ecs["token_parameter_name"]), str(ecs["token_kms_key_arn"])
+    outcome = token.TokenParameter(*token.clients(url), name, key).create()
+    report(f"token: {name} {outcome.action} (devstack.token, key {key})")
+
+
 def curl_command(frontend_url: str, token: str, now: datetime) -> str:
     body = {
         "token": token,
@@ -431,6 +450,7 @@ def up(report: Callable[[str], None]) -> int:
             dlq_url=values["DLQ_URL"],
             data_bucket=values["DATA_BUCKET"],
             token_parameter=values["TOKEN_PARAMETER"],
+            token_key=values["TOKEN_KMS_KEY"],
         )
         print_ready(settings, report)
         return 0
@@ -439,6 +459,9 @@ def up(report: Callable[[str], None]) -> int:
     # A running emulator keeps what it has (a restore would roll back what happened since).
     if not started or restore_snapshot(url, key, report):
         apply_infrastructure(env, report)
+        report("outputs: terragrunt output -json (ecs)")
+        create_token(url, terragrunt.outputs(STACK_DIR / "ecs", env), report)
+    # else the restored SSM holds the token already.
     APPLIED_KEY.write_text(key + "\n", encoding="ascii")
     deployment = Deployment.read(url, region)
     tasks = start_tasks(deployment, env, report)
@@ -464,6 +487,7 @@ def up(report: Callable[[str], None]) -> int:
         dlq_url=dead_letter_queue(client("sqs", url, region), queue_url),
         data_bucket=worker_env["DATA_BUCKET"],
         token_parameter=frontend_env["TOKEN_PARAMETER"],
+        token_key=token_key(client("ssm", url, region), frontend_env["TOKEN_PARAMETER"]),
     )
     write_stack_env(settings)
     print_ready(settings, report)

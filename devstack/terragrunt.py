@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -10,7 +11,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 # "06:01:02.345 STDOUT [alb] tf: Apply complete! ..." (with --no-color).
 _UNIT_LINE = re.compile(r"^\S+\s+\w+\s+\[(?P<unit>[^\]]+)\]\s+(?P<message>.*)$")
@@ -155,3 +156,20 @@ def init_unit(unit_dir: Path, env: Mapping[str, str], timeout: float = 300.0) ->
     )
     if result.returncode != 0:
         raise TerragruntError(f"terragrunt init in {unit_dir} failed:\n{result.error_tail()}")
+
+
+def outputs(unit_dir: Path, env: Mapping[str, str], timeout: float = 120.0) -> dict[str, Any]:
+    """The unit's outputs as {name: value} (`terragrunt output -json`)."""
+    result = run(
+        "output",
+        "-json",
+        "--non-interactive",
+        "--log-level",
+        "error",
+        cwd=unit_dir,
+        env=env,
+        timeout=timeout,
+    )
+    if result.returncode != 0:
+        raise TerragruntError(f"terragrunt output in {unit_dir} failed: {result.error_tail(2000)}")
+    return {name: item["value"] for name, item in json.loads(result.stdout).items()}

@@ -7,7 +7,8 @@ Prices come from a committed, dated table (`prices-eu-central-1.json`): on-deman
 730 hours a month. Only what this stack creates is priced, at idle: NAT gateways, load
 balancers, public IPv4 addresses, Fargate tasks at their desired count (CPU and memory from the
 task definition the service references), interface endpoints per AZ, CloudWatch alarms,
-dashboards, Container Insights and a small log ingestion per log group, KMS keys, and a
+dashboards, Container Insights and a small log ingestion per log group, KMS keys, WAF web ACLs
+(the ACL and each of its rules; AWS's baseline managed rule groups carry no extra fee), and a
 baseline for S3 buckets, SQS queues (the worker's long polling) and ECR repositories. Traffic
 (LCUs, data processed, requests beyond the baseline) is not in a plan and not estimated.
 
@@ -162,6 +163,10 @@ _SIMPLE: dict[str, tuple[str, Callable[[Values, Prices], float]]] = {
     ),
     "aws_ecs_cluster": ("CloudWatch (logs, alarms, dashboards, Container Insights)", _cluster),
     "aws_kms_key": ("KMS keys", lambda v, p: p.monthly["kms_key"]),
+    "aws_wafv2_web_acl": (
+        "WAF web ACLs",
+        lambda v, p: p.monthly["waf_web_acl"] + p.monthly["waf_rule"] * _count(v.get("rule")),
+    ),
     "aws_s3_bucket": (
         "S3, SQS, ECR baseline",
         lambda v, p: _usage(p, "s3_standard_per_gb", "idle_s3_gb_per_bucket"),
@@ -178,6 +183,7 @@ _SIMPLE: dict[str, tuple[str, Callable[[Values, Prices], float]]] = {
 CATEGORIES = (
     "NAT gateways",
     "Load balancers",
+    "WAF web ACLs",
     "Public IPv4 addresses",
     "Fargate tasks",
     "Interface endpoints",

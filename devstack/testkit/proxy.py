@@ -28,6 +28,22 @@ _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connectio
 Fault = Callable[[str, str], str | None]
 
 
+def read_body(handler: BaseHTTPRequestHandler) -> bytes:
+    """The request body of a well-formed request, chunked or with a Content-Length."""
+    if handler.headers.get("Transfer-Encoding", "").lower() == "chunked":
+        chunks = []
+        while True:
+            size = int(handler.rfile.readline().split(b";")[0].strip(), 16)
+            if size == 0:
+                while handler.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                return b"".join(chunks)
+            chunks.append(handler.rfile.read(size))
+            handler.rfile.readline()
+    length = int(handler.headers.get("Content-Length") or 0)
+    return handler.rfile.read(length) if length else b""
+
+
 class FaultProxy:
     def __init__(self, upstream: str, latency_s: float = 0.0, fault: Fault | None = None) -> None:
         parsed = urlparse(upstream)
@@ -91,20 +107,6 @@ class FaultProxy:
             def log_message(self, format: str, *args: object) -> None:
                 return
 
-            def _read_body(self) -> bytes:
-                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                    chunks = []
-                    while True:
-                        size = int(self.rfile.readline().split(b";")[0].strip(), 16)
-                        if size == 0:
-                            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                                pass
-                            return b"".join(chunks)
-                        chunks.append(self.rfile.read(size))
-                        self.rfile.readline()
-                length = int(self.headers.get("Content-Length") or 0)
-                return self.rfile.read(length) if length else b""
-
             def _reply(self, status: int, body: bytes, content_type: str) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
@@ -113,7 +115,7 @@ class FaultProxy:
                 self.wfile.write(body)
 
             def _forward(self) -> None:
-                body = self._read_body()
+                body = read_body(self)
                 mode = proxy._choose(self.command, self.path)
                 if proxy.latency_s:
                     time.sleep(proxy.latency_s)

@@ -29,8 +29,20 @@ locals {
   # role may create no other); the twin has no CI roles.
   permissions_boundary_arn = local.environment == "local" ? null : "arn:aws:iam::${local.account_id}:policy/${local.name}-github-boundary"
 
+  # The kms unit's outputs as its dependents see them before it has state (plans of a fresh
+  # environment): one placeholder key ARN per key of live/_common/kms.hcl.
+  kms_mock_outputs = {
+    key_arns = {
+      for index, key in ["data", "queues", "logs"] :
+      key => "arn:aws:kms:${local.region}:${local.account_id}:key/00000000-0000-0000-0000-00000000000${index}"
+    }
+  }
+
   state_bucket      = "${local.project}-tfstate-${local.account_id}-${local.region}"
   state_logs_bucket = "${local.project}-tfstate-logs-${local.account_id}-${local.region}"
+  # State objects are written with SSE-KMS under this key (the root's remote_state; not in
+  # emulator mode, where the key does not exist); the CI roles may use it (github-oidc).
+  state_kms_key_arn = local.account.state_kms_key_id == null ? null : "arn:aws:kms:${local.region}:${local.account_id}:key/${local.account.state_kms_key_id}"
   # Matches the root's state key "${path_relative_to_include()}/terraform.tfstate".
   state_key_prefix = "live/${local.environment}/"
 

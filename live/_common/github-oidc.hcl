@@ -15,4 +15,5 @@ inputs = merge(local.context.env.github_oidc, {
   github_environment = local.context.environment
   state_bucket_name  = local.context.state_bucket
   state_key_prefix   = local.context.state_key_prefix
+  state_kms_key_arn  = local.context.state_kms_key_arn
 })

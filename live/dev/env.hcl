@@ -4,6 +4,11 @@
 locals {
   environment = "dev"
 
+  # Customer-managed keys (live/_common/kms.hcl): days a destroyed key waits before deletion.
+  kms = {
+    deletion_window_days = 7
+  }
+
   vpc = {
     cidr_block                 = "10.10.0.0/16"
     az_count                   = 2
@@ -14,10 +19,11 @@ locals {
   }
 
   alb = {
-    certificate_arn            = null
+    certificate                = null # plain HTTP (no domain); HTTPS is required from staging on
     deletion_protection        = false
     access_logs_retention_days = 30
     force_destroy_access_logs  = true
+    waf                        = null # no web ACL (no production traffic); staging and prod have one
   }
 
   sqs = {

@@ -5,6 +5,11 @@
 locals {
   environment = "prod"
 
+  # Customer-managed keys (live/_common/kms.hcl): days a destroyed key waits before deletion.
+  kms = {
+    deletion_window_days = 30
+  }
+
   vpc = {
     cidr_block                 = "10.30.0.0/16"
     az_count                   = 3
@@ -15,10 +20,16 @@ locals {
   }
 
   alb = {
-    certificate_arn            = null
+    # HTTPS is required here (policy CKV2_ORG_3): an ACM certificate for domain_name, validated
+    # through a record in the public hosted zone route53_zone_id of this account. Placeholders:
+    # put the environment's domain and zone here before the first apply.
+    certificate                = { domain_name = "ingest.example.com", route53_zone_id = "Z00000000000000PROD" }
     deletion_protection        = true
     access_logs_retention_days = 365
     force_destroy_access_logs  = false
+    # A WAF web ACL: requests one client IP may send in 5 minutes before it is blocked, then
+    # AWS's IP reputation, known bad inputs and common rule groups.
+    waf = { rate_limit_per_5_minutes = 2000 }
   }
 
   sqs = {

@@ -4,6 +4,11 @@
 locals {
   environment = "staging"
 
+  # Customer-managed keys (live/_common/kms.hcl): days a destroyed key waits before deletion.
+  kms = {
+    deletion_window_days = 7
+  }
+
   vpc = {
     cidr_block                 = "10.20.0.0/16"
     az_count                   = 2
@@ -14,10 +19,16 @@ locals {
   }
 
   alb = {
-    certificate_arn            = null
+    # HTTPS is required here (policy CKV2_ORG_3): an ACM certificate for domain_name, validated
+    # through a record in the public hosted zone route53_zone_id of this account. Placeholders:
+    # put the environment's domain and zone here before the first apply.
+    certificate                = { domain_name = "ingest.staging.example.com", route53_zone_id = "Z0000000000STAGING" }
     deletion_protection        = false
     access_logs_retention_days = 90
     force_destroy_access_logs  = true
+    # A WAF web ACL: requests one client IP may send in 5 minutes before it is blocked, then
+    # AWS's IP reputation, known bad inputs and common rule groups.
+    waf = { rate_limit_per_5_minutes = 1000 }
   }
 
   sqs = {

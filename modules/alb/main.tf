@@ -4,7 +4,9 @@ data "aws_partition" "current" {}
 data "aws_elb_service_account" "current" {}
 
 locals {
-  https             = var.certificate_arn != null
+  https = var.certificate != null || var.certificate_arn != null
+  # The listener takes the ARN from the validation resource, so it waits until ACM has issued.
+  certificate_arn   = var.certificate != null ? aws_acm_certificate_validation.this[0].certificate_arn : var.certificate_arn
   access_logs_name  = "${lower(var.name)}-alb-logs-${data.aws_caller_identity.current.account_id}-${data.aws_region.current.name}"
   access_logs_arn   = "arn:${data.aws_partition.current.partition}:s3:::${local.access_logs_name}"
   access_log_prefix = "alb"
@@ -62,8 +64,8 @@ resource "aws_vpc_security_group_egress_rule" "targets" {
 
 resource "aws_lb" "this" {
   #checkov:skip=CKV_AWS_150:Deletion protection is the deletion_protection variable (default true); env.hcl enables it in prod and turns it off where environments are torn down (local, dev, staging).
-  #checkov:skip=CKV2_AWS_28:WAF is optional (waf_web_acl_arn); the web ACL and its rules are owned per environment, not by this module.
-  #checkov:skip=CKV2_AWS_76:The web ACL (and its managed rule groups, e.g. Log4j) is owned outside this module, which only associates it.
+  #checkov:skip=CKV2_AWS_28:The web ACL is the waf variable: on in staging and prod (env.hcl), off in local and dev, which serve no production traffic.
+  #checkov:skip=CKV2_AWS_76:Same switch; the module's web ACL includes the known-bad-inputs rule group (Log4j) whenever it exists.
   name                       = var.name
   load_balancer_type         = "application"
   internal                   = false
@@ -71,6 +73,7 @@ resource "aws_lb" "this" {
   security_groups            = [aws_security_group.this.id]
   idle_timeout               = var.idle_timeout
   drop_invalid_header_fields = true
+  desync_mitigation_mode     = "strictest"
   enable_deletion_protection = var.deletion_protection
 
   access_logs {
@@ -144,7 +147,7 @@ resource "aws_lb_listener" "https" {
   port              = 443
   protocol          = "HTTPS"
   ssl_policy        = var.ssl_policy
-  certificate_arn   = var.certificate_arn
+  certificate_arn   = local.certificate_arn
 
   default_action {
     type             = "forward"
@@ -154,11 +157,144 @@ resource "aws_lb_listener" "https" {
   tags = var.tags
 }
 
+# --- certificate: ACM, validated through DNS records in the environment's hosted zone ------------
+
+resource "aws_acm_certificate" "this" {
+  count = var.certificate == null ? 0 : 1
+
+  domain_name       = var.certificate.domain_name
+  validation_method = "DNS"
+
+  options {
+    certificate_transparency_logging_preference = "ENABLED"
+  }
+
+  tags = merge(var.tags, { Name = var.certificate.domain_name })
+
+  # A replaced certificate must be issued before the listener lets go of the old one.
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_route53_record" "certificate_validation" {
+  # Keys are the domain names, known at plan time (the record values are not).
+  for_each = {
+    for option in flatten(aws_acm_certificate.this[*].domain_validation_options) : option.domain_name => option
+  }
+
+  zone_id         = var.certificate.route53_zone_id
+  name            = each.value.resource_record_name
+  type            = each.value.resource_record_type
+  records         = [each.value.resource_record_value]
+  ttl             = 300
+  allow_overwrite = true
+}
+
+resource "aws_acm_certificate_validation" "this" {
+  count = var.certificate == null ? 0 : 1
+
+  certificate_arn         = aws_acm_certificate.this[0].arn
+  validation_record_fqdns = [for record in aws_route53_record.certificate_validation : record.fqdn]
+}
+
+# --- WAF: a rate limit per client IP, then AWS's managed rule groups -----------------------------
+
+locals {
+  # Evaluated in this order after the rate limit; the first three AWS offers without charge
+  # beyond the rule group fee.
+  waf_managed_rule_groups = ["AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesCommonRuleSet"]
+}
+
+resource "aws_wafv2_web_acl" "this" {
+  #checkov:skip=CKV2_AWS_31:Request logging is not enabled: CloudWatch metrics per rule and sampled requests are; full WAF logs (aws-waf-logs-* with its own key and retention) are a cost decision per environment.
+  count = var.waf == null ? 0 : 1
+
+  name        = "${var.name}-alb"
+  description = "Load balancer ${var.name}: rate limit per IP, IP reputation, known bad inputs, common rules"
+  scope       = "REGIONAL"
+
+  default_action {
+    allow {}
+  }
+
+  rule {
+    name     = "rate-limit-per-ip"
+    priority = 0
+
+    action {
+      block {}
+    }
+
+    statement {
+      rate_based_statement {
+        limit                 = var.waf.rate_limit_per_5_minutes
+        aggregate_key_type    = "IP"
+        evaluation_window_sec = 300
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.name}-rate-limit-per-ip"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  dynamic "rule" {
+    for_each = local.waf_managed_rule_groups
+
+    content {
+      name     = rule.value
+      priority = rule.key + 1
+
+      override_action {
+        none {}
+      }
+
+      statement {
+        managed_rule_group_statement {
+          vendor_name = "AWS"
+          name        = rule.value
+
+          # The common rule set blocks bodies over 8 KB; the frontend takes messages up to
+          # SQS's 256 KB and answers an oversized body itself (413, JSON), so that rule counts.
+          dynamic "rule_action_override" {
+            for_each = rule.value == "AWSManagedRulesCommonRuleSet" ? ["SizeRestrictions_BODY"] : []
+
+            content {
+              name = rule_action_override.value
+
+              action_to_use {
+                count {}
+              }
+            }
+          }
+        }
+      }
+
+      visibility_config {
+        cloudwatch_metrics_enabled = true
+        metric_name                = "${var.name}-${rule.value}"
+        sampled_requests_enabled   = true
+      }
+    }
+  }
+
+  visibility_config {
+    cloudwatch_metrics_enabled = true
+    metric_name                = "${var.name}-alb"
+    sampled_requests_enabled   = true
+  }
+
+  tags = var.tags
+}
+
 resource "aws_wafv2_web_acl_association" "this" {
-  count = var.waf_web_acl_arn == null ? 0 : 1
+  count = var.waf == null ? 0 : 1
 
   resource_arn = aws_lb.this.arn
-  web_acl_arn  = var.waf_web_acl_arn
+  web_acl_arn  = aws_wafv2_web_acl.this[0].arn
 }
 
 # --- access-log bucket (ELB log delivery supports SSE-S3 only, not SSE-KMS) ---------------------

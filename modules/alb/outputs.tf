@@ -52,3 +52,13 @@ output "access_logs_bucket_policy" {
   description = "Policy of the access-log bucket (JSON): TLS only, ELB log delivery under this load balancer's prefix."
   value       = module.access_logs.bucket_policy
 }
+
+output "certificate_arn" {
+  description = "ARN of the HTTPS listener's certificate (issued: after DNS validation when the module requested it); null without HTTPS."
+  value       = local.https ? local.certificate_arn : null
+}
+
+output "web_acl_arn" {
+  description = "ARN of the load balancer's WAFv2 web ACL; null without one."
+  value       = one(aws_wafv2_web_acl.this[*].arn)
+}

@@ -38,14 +38,36 @@ variable "public_subnet_ids" {
   }
 }
 
+variable "certificate" {
+  description = "The certificate this module requests from ACM and validates through DNS: `domain_name` (the name clients use) and `route53_zone_id` (the public hosted zone of that name, where the validation record is written). When set, an HTTPS listener serves traffic and HTTP redirects to it. null (default) with `certificate_arn` null serves plain HTTP (local, dev)."
+  type = object({
+    domain_name     = string
+    route53_zone_id = string
+  })
+  default = null
+
+  validation {
+    condition = var.certificate == null || (
+      can(regex("^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.certificate.domain_name)) &&
+      can(regex("^Z[A-Z0-9]{1,31}$", var.certificate.route53_zone_id))
+    )
+    error_message = "certificate.domain_name must be a lower-case DNS name and certificate.route53_zone_id a hosted zone ID (Z...)."
+  }
+}
+
 variable "certificate_arn" {
-  description = "ACM certificate ARN; when set, an HTTPS listener serves traffic and HTTP redirects to it. null serves plain HTTP (no domain yet)."
+  description = "ARN of an existing certificate (ACM or IAM), for a domain whose zone is not in this account; an alternative to `certificate`, never both. null (default) with `certificate` null serves plain HTTP."
   type        = string
   default     = null
 
   validation {
     condition     = var.certificate_arn == null || can(regex("^arn:[a-z-]+:(acm|iam):", var.certificate_arn))
     error_message = "certificate_arn must be null or an ACM (or IAM server certificate) ARN."
+  }
+
+  validation {
+    condition     = var.certificate_arn == null || var.certificate == null
+    error_message = "Set certificate (a new DNS-validated ACM certificate) or certificate_arn (an existing one), not both."
   }
 }
 
@@ -83,14 +105,16 @@ variable "force_destroy_access_logs" {
   default     = false
 }
 
-variable "waf_web_acl_arn" {
-  description = "ARN of a WAFv2 web ACL (REGIONAL) to associate with the load balancer; null for none."
-  type        = string
-  default     = null
+variable "waf" {
+  description = "A WAFv2 web ACL for the load balancer: `rate_limit_per_5_minutes`, the requests one client IP may send in 5 minutes before it is blocked (100-2,000,000,000), then AWS's IP reputation, known bad inputs and common rule groups. null (default): no web ACL (local, dev)."
+  type = object({
+    rate_limit_per_5_minutes = number
+  })
+  default = null
 
   validation {
-    condition     = var.waf_web_acl_arn == null || can(regex("^arn:[a-z-]+:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/", var.waf_web_acl_arn))
-    error_message = "waf_web_acl_arn must be null or a regional WAFv2 web ACL ARN."
+    condition     = var.waf == null || try(var.waf.rate_limit_per_5_minutes >= 100 && var.waf.rate_limit_per_5_minutes <= 2000000000 && floor(var.waf.rate_limit_per_5_minutes) == var.waf.rate_limit_per_5_minutes, false)
+    error_message = "waf.rate_limit_per_5_minutes must be an integer between 100 and 2000000000."
   }
 }
 

@@ -9,15 +9,10 @@ locals {
   access = {
     "read-token" = {
       environment = { TOKEN_PARAMETER = var.token_parameter_name }
-      statements = concat(
-        [{ sid = "ReadToken", actions = ["ssm:GetParameter"], resources = [aws_ssm_parameter.token.arn], conditions = [] }],
-        var.token_kms_key_arn == null ? [] : [{
-          sid        = "DecryptToken"
-          actions    = ["kms:Decrypt"]
-          resources  = [var.token_kms_key_arn]
-          conditions = [{ test = "StringEquals", variable = "kms:ViaService", values = ["ssm.${local.region}.amazonaws.com"] }]
-        }],
-      )
+      statements = [
+        { sid = "ReadToken", actions = ["ssm:GetParameter"], resources = [local.token_parameter_arn], conditions = [] },
+        { sid = "DecryptToken", actions = ["kms:Decrypt"], resources = [aws_kms_key.token.arn], conditions = [local.via_ssm] },
+      ]
     }
     "send-to-queue" = {
       environment = { QUEUE_URL = var.queue_url }

@@ -24,11 +24,21 @@ output "task_execution_role_arn" {
 }
 
 output "token_parameter_name" {
-  description = "Name of the token SecureString parameter (the value itself is never output nor stored in state)."
-  value       = aws_ssm_parameter.token.name
+  description = "Name of the token SecureString parameter. This module does not create it (make token does) and never reads it."
+  value       = var.token_parameter_name
 }
 
 output "token_parameter_arn" {
-  description = "ARN of the token SecureString parameter."
-  value       = aws_ssm_parameter.token.arn
+  description = "ARN of the token parameter, built from its name (the read-token services may GetParameter it)."
+  value       = local.token_parameter_arn
+}
+
+output "token_kms_key_arn" {
+  description = "ARN of the token's customer-managed KMS key: make token encrypts the parameter with it."
+  value       = aws_kms_key.token.arn
+}
+
+output "token_kms_key_alias" {
+  description = "Alias of the token key (\"alias/<name>-token\")."
+  value       = aws_kms_alias.token.name
 }

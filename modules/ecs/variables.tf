@@ -256,36 +256,25 @@ variable "token_parameter_name" {
   }
 }
 
-variable "token_version" {
-  description = "Version of the generated token. Terraform writes a new random token (write-only, never stored in state) only when this number changes: bump it to rotate."
-  type        = number
-  default     = 1
+variable "token_operator_arns" {
+  description = "IAM principal ARNs (aws:PrincipalArn, `*` wildcards allowed, e.g. an SSO permission set's roles) that create and rotate the token with `make token` / `make rotate-token`: the token key's policy lets them encrypt and decrypt through SSM, for the token parameter only. Their own IAM policies must allow the same. Empty: only the read-token services may use the key."
+  type        = list(string)
+  default     = []
 
   validation {
-    condition     = var.token_version >= 1 && floor(var.token_version) == var.token_version
-    error_message = "token_version must be a whole number >= 1."
+    condition     = alltrue([for arn in var.token_operator_arns : can(regex("^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:[A-Za-z0-9_+=,.@/*-]+$", arn))])
+    error_message = "token_operator_arns must be IAM role or user ARNs (arn:aws:iam::<account>:role/...), optionally with * wildcards."
   }
 }
 
-variable "token_length" {
-  description = "Length of the generated token (letters and digits)."
+variable "token_key_deletion_window_days" {
+  description = "Days a deleted token key stays recoverable (7-30) before KMS destroys it and, with it, every token encrypted under it."
   type        = number
-  default     = 48
+  default     = 30
 
   validation {
-    condition     = var.token_length >= 32 && var.token_length <= 4096
-    error_message = "token_length must be between 32 and 4096."
-  }
-}
-
-variable "token_kms_key_arn" {
-  description = "Customer-managed KMS key ARN for the token parameter; null uses the AWS-managed aws/ssm key (then read-token needs no KMS permission)."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.token_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.token_kms_key_arn))
-    error_message = "token_kms_key_arn must be null or a KMS key ARN."
+    condition     = var.token_key_deletion_window_days >= 7 && var.token_key_deletion_window_days <= 30 && floor(var.token_key_deletion_window_days) == var.token_key_deletion_window_days
+    error_message = "token_key_deletion_window_days must be a whole number from 7 to 30."
   }
 }
 

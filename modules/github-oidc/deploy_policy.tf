@@ -103,6 +103,58 @@ data "aws_iam_policy_document" "deploy" {
     }
   }
 
+  # Creating a key, requesting a certificate and listing aliases name no ARN.
+  statement {
+    sid       = "CreateKeysAndCertificates"
+    effect    = "Allow"
+    actions   = ["acm:RequestCertificate", "kms:CreateKey", "kms:ListAliases"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [local.region]
+    }
+  }
+
+  # The environment's keys (modules/kms, the token's, the alarm topic's), its certificate, alarm
+  # topic, dashboard and web ACL; key use (encrypt/decrypt) is not among these.
+  statement {
+    sid    = "StackKeysCertificatesTopicsDashboardsFirewall"
+    effect = "Allow"
+    actions = [
+      "kms:CreateAlias", "kms:DeleteAlias", "kms:DescribeKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy",
+      "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion",
+      "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias",
+      "acm:AddTagsToCertificate", "acm:DeleteCertificate", "acm:DescribeCertificate",
+      "acm:ListTagsForCertificate", "acm:RemoveTagsFromCertificate",
+      "sns:CreateTopic", "sns:DeleteTopic", "sns:GetSubscriptionAttributes", "sns:GetTopicAttributes",
+      "sns:ListTagsForResource", "sns:SetSubscriptionAttributes", "sns:SetTopicAttributes", "sns:Subscribe",
+      "sns:TagResource", "sns:Unsubscribe", "sns:UntagResource",
+      "cloudwatch:DeleteDashboards", "cloudwatch:GetDashboard", "cloudwatch:PutDashboard",
+      "wafv2:CreateWebACL", "wafv2:DeleteWebACL", "wafv2:ListTagsForResource", "wafv2:TagResource",
+      "wafv2:UntagResource", "wafv2:UpdateWebACL",
+    ]
+    resources = [
+      "arn:${local.partition}:kms:${local.regional}:key/*",
+      "arn:${local.partition}:kms:${local.regional}:alias/${var.name}-*",
+      "arn:${local.partition}:acm:${local.regional}:certificate/*",
+      "arn:${local.partition}:sns:${local.regional}:${var.name}-*",
+      "arn:${local.partition}:cloudwatch::${local.account_id}:dashboard/${var.name}",
+      "arn:${local.partition}:wafv2:${local.regional}:regional/webacl/${var.name}-*/*",
+      # A web ACL that references AWS managed rule groups needs them in the request's resources.
+      "arn:${local.partition}:wafv2:${local.regional}:regional/managedruleset/*/*",
+    ]
+  }
+
+  # Certificate validation records in the environment's hosted zone (Route 53 is global).
+  statement {
+    sid       = "CertificateValidationRecords"
+    effect    = "Allow"
+    actions   = ["route53:ChangeResourceRecordSets", "route53:GetChange", "route53:GetHostedZone", "route53:ListResourceRecordSets"]
+    resources = ["arn:${local.partition}:route53:::hostedzone/*", "arn:${local.partition}:route53:::change/*"]
+  }
+
   statement {
     sid    = "StackQueuesLogsRegistriesParameters"
     effect = "Allow"
@@ -127,13 +179,6 @@ data "aws_iam_policy_document" "deploy" {
       "arn:${local.partition}:sqs:${local.regional}:${var.name}-*",
       "arn:${local.partition}:ssm:${local.regional}:parameter/*",
     ]
-  }
-
-  statement {
-    sid       = "RegistryLogin"
-    effect    = "Allow"
-    actions   = ["ecr:GetAuthorizationToken", "secretsmanager:GetRandomPassword"]
-    resources = ["*"]
   }
 
   statement {

@@ -2,12 +2,12 @@
 # reads for a refresh), and explicit denies on everything that is data or a secret. The denies
 # win over any allow, also over a policy someone attaches later.
 #
-# The token: refreshing aws_ssm_parameter calls GetParameter with decryption, which this role
-# is denied, so plans with this role run with -refresh=false (plan.yml): they compare the code
-# with the state main's last apply wrote. Drift is found by runs with the deploy identity.
+# The token: no unit manages the token parameter (modules/ecs creates only its key; the value
+# is written by devstack.token), so a refresh never reads it and this role plans with refresh
+# on (drift.yml) while it is denied every parameter value and SSM decryption.
 
 data "aws_iam_policy_document" "plan" {
-  #checkov:skip=CKV_ORG_8:Describe/List calls of EC2, ELB, ECS, autoscaling and CloudWatch support no resource-level permissions; every other read is scoped to ARNs and the data/secret reads are explicitly denied
+  #checkov:skip=CKV_ORG_8:Describe/List calls of EC2, ELB, ECS, autoscaling, CloudWatch and kms:ListAliases support no resource-level permissions; every other read is scoped to ARNs and the data/secret reads are explicitly denied
 
   statement {
     sid       = "ListStateBucket"
@@ -31,15 +31,6 @@ data "aws_iam_policy_document" "plan" {
       actions   = ["kms:Decrypt"]
       resources = [statement.value]
     }
-  }
-
-  # The ephemeral token generator of the ecs module is evaluated on every plan; the API
-  # stores nothing and supports no resource scoping.
-  statement {
-    sid       = "GenerateEphemeralToken"
-    effect    = "Allow"
-    actions   = ["secretsmanager:GetRandomPassword"]
-    resources = ["*"]
   }
 
   statement {
@@ -71,6 +62,7 @@ data "aws_iam_policy_document" "plan" {
       "elasticloadbalancing:DescribeTags",
       "elasticloadbalancing:DescribeTargetGroupAttributes",
       "elasticloadbalancing:DescribeTargetGroups",
+      "kms:ListAliases",
       "logs:DescribeLogGroups",
       "ssm:DescribeParameters",
     ]
@@ -111,6 +103,14 @@ data "aws_iam_policy_document" "plan" {
       "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${var.name}-*",
       "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/*",
     ]
+  }
+
+  # The stack's keys (the token's, the alarms'): metadata and key policy, never key material.
+  statement {
+    sid       = "ReadKeyMetadata"
+    effect    = "Allow"
+    actions   = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
+    resources = ["arn:${local.partition}:kms:${local.region}:${local.account_id}:key/*"]
   }
 
   statement {

@@ -2,7 +2,7 @@ resource "aws_s3_bucket" "this" {
   #checkov:skip=CKV_AWS_18:Server access logging is opt-in (access_log_bucket): it needs a separate log bucket per account, which the environment owns.
   #checkov:skip=CKV2_AWS_62:Nothing consumes object events of the data bucket; notifications would have no target.
   #checkov:skip=CKV_AWS_144:Cross-region replication is a disaster-recovery choice per environment, not a module default (it needs a second bucket and region).
-  #checkov:skip=CKV_AWS_145:SSE-S3 is the default; SSE-KMS with a customer key is one variable away (kms_key_arn).
+  #checkov:skip=CKV_AWS_145:SSE-S3 is the module default (ELB access-log buckets support nothing else); the data bucket gets SSE-KMS with its customer-managed key (kms_key_arn from the kms unit).
   bucket        = var.bucket_name
   force_destroy = var.force_destroy
   tags          = var.tags
@@ -89,8 +89,64 @@ module "tls_only" {
   resource_arns = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
 }
 
+# With a customer-managed key, an upload that asks for other encryption (SSE-S3, DSSE, another
+# key) is refused. An upload without encryption headers is allowed: S3 encrypts it with the
+# bucket default, this key. The Null conditions matter: a missing header with StringNotEquals
+# alone would match, and deny every upload that relies on the default.
+data "aws_iam_policy_document" "kms_only" {
+  count = var.kms_key_arn == null ? 0 : 1
+
+  statement {
+    sid       = "DenyUploadsWithOtherEncryption"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.this.arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "s3:x-amz-server-side-encryption"
+      values   = ["false"]
+    }
+
+    condition {
+      test     = "StringNotEquals"
+      variable = "s3:x-amz-server-side-encryption"
+      values   = ["aws:kms"]
+    }
+  }
+
+  statement {
+    sid       = "DenyUploadsWithAnotherKey"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.this.arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+      values   = ["false"]
+    }
+
+    condition {
+      test     = "StringNotEquals"
+      variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+      values   = [var.kms_key_arn]
+    }
+  }
+}
+
 data "aws_iam_policy_document" "this" {
-  source_policy_documents = concat([module.tls_only.json], var.policy_documents)
+  source_policy_documents = concat([module.tls_only.json], data.aws_iam_policy_document.kms_only[*].json, var.policy_documents)
 }
 
 resource "aws_s3_bucket_policy" "this" {

@@ -178,6 +178,49 @@ resource "aws_flow_log" "this" {
 
 # --- endpoints ------------------------------------------------------------------------------
 
+# Endpoint policies limit what passes an endpoint to this account; they grant nothing (IAM and
+# resource policies still decide), hence "*" for actions and resources. Through the S3 endpoint
+# only this account's principals reach this account's buckets, plus the bucket ECR serves image
+# layers from (AWS-owned): nothing can be copied out to a bucket elsewhere.
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  ecr_layers = "arn:${data.aws_partition.current.partition}:s3:::prod-${data.aws_region.current.name}-starport-layer-bucket/*"
+
+  s3_endpoint_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "ThisAccountsPrincipalsToThisAccountsBuckets"
+        Effect    = "Allow"
+        Principal = "*"
+        Action    = "*"
+        Resource  = "*"
+        Condition = { StringEquals = { "aws:PrincipalAccount" = local.account_id, "aws:ResourceAccount" = local.account_id } }
+      },
+      {
+        Sid       = "EcrImageLayers"
+        Effect    = "Allow"
+        Principal = "*"
+        Action    = "s3:GetObject"
+        Resource  = local.ecr_layers
+        Condition = { StringEquals = { "aws:PrincipalAccount" = local.account_id } }
+      },
+    ]
+  })
+
+  interface_endpoint_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "ThisAccountsPrincipalsOnly"
+      Effect    = "Allow"
+      Principal = "*"
+      Action    = "*"
+      Resource  = "*"
+      Condition = { StringEquals = { "aws:PrincipalAccount" = local.account_id } }
+    }]
+  })
+}
+
 resource "aws_vpc_endpoint" "s3" {
   count = var.enable_s3_gateway_endpoint ? 1 : 0
 
@@ -185,6 +228,7 @@ resource "aws_vpc_endpoint" "s3" {
   vpc_endpoint_type = "Gateway"
   service_name      = "${data.aws_partition.current.reverse_dns_prefix}.${data.aws_region.current.name}.s3"
   route_table_ids   = aws_route_table.private[*].id
+  policy            = local.s3_endpoint_policy
   tags              = merge(var.tags, { Name = "${var.name}-s3" })
 }
 
@@ -222,5 +266,6 @@ resource "aws_vpc_endpoint" "interface" {
   subnet_ids          = aws_subnet.private[*].id
   security_group_ids  = [aws_security_group.endpoints[0].id]
   private_dns_enabled = true
+  policy              = local.interface_endpoint_policy
   tags                = merge(var.tags, { Name = "${var.name}-${each.value}" })
 }

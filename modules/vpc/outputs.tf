@@ -37,3 +37,8 @@ output "flow_log_group_name" {
   description = "Name of the CloudWatch log group of the VPC flow logs."
   value       = aws_cloudwatch_log_group.flow_logs.name
 }
+
+output "s3_prefix_list_id" {
+  description = "Prefix list of the S3 gateway endpoint (com.amazonaws.<region>.s3): the destination of task egress to S3 when egress is limited to the VPC; null without the endpoint."
+  value       = one(aws_vpc_endpoint.s3[*].prefix_list_id)
+}

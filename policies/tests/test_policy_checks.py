@@ -7,16 +7,10 @@ import shutil
 import pytest
 
 from devstack import terraform
-from devstack.checkov import CHECKS_DIR, CUSTOM_IDS, FIXTURES, PENDING_CHECKS_DIR, Results, scan
+from devstack.checkov import CHECKS_DIR, CUSTOM_IDS, FIXTURES, Results, scan
 
 P, F = "PASSED", "FAILED"
-# The active checks and the pending ones (not yet in .checkov.yaml), which are tested too.
-ALL_CHECK_DIRS = [
-    "--external-checks-dir",
-    str(CHECKS_DIR),
-    "--external-checks-dir",
-    str(PENDING_CHECKS_DIR),
-]
+ALL_CHECK_DIRS = ["--external-checks-dir", str(CHECKS_DIR)]
 
 # (check id, resource address as checkov reports it, verdict). In a plan the IAM data
 # sources are already evaluated into the policies that use them, so they are HCL-only.

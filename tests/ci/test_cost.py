@@ -217,3 +217,21 @@ def test_new_interface_endpoints_count_the_subnets_they_reference(tmp_path: Path
     }
     estimate = cost.estimate(write_plans(tmp_path, {"vpc": plan}), PRICES)
     assert estimate.monthly_after == pytest.approx(ENDPOINT_3_AZ)
+
+
+def test_a_web_acl_costs_its_fee_and_one_fee_per_rule(tmp_path: Path) -> None:
+    rules = [{"name": f"rule-{i}"} for i in range(4)]
+    plans = write_plans(
+        tmp_path,
+        {
+            "alb": {
+                "format_version": "1.2",
+                "resource_changes": [
+                    change("aws_wafv2_web_acl.this[0]", ["create"], None, {"rule": rules})
+                ],
+            }
+        },
+    )
+    estimate = cost.estimate(plans, PRICES)
+    assert estimate.by_category()["WAF web ACLs"] == pytest.approx(5.00 + 4 * 1.00)
+    assert estimate.monthly_before == 0

@@ -11,6 +11,7 @@ AWS_EMULATOR_ENDPOINT is set).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -20,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from devstack import checkov, plans
 from devstack import emulator as emulator_lib
-from devstack import plans
 from devstack.ci import plan_comment, plan_summary, policy_results
 from devstack.live import ENVIRONMENTS
 from devstack.stackdef import REPO_ROOT
@@ -174,3 +175,31 @@ def test_plan_script_refuses_bad_arguments(argv: list[str], message: str, tmp_pa
     )
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_prod_load_balancer_must_serve_https(
+    environment_plans: dict[str, plans.PlanSet], gate: GateRun, tmp_path: Path
+) -> None:
+    """CKV2_ORG_3 passes prod's real alb plan (certificate, HTTPS listener, redirect) and fails
+    the same plan once its HTTPS listener is gone and port 80 forwards, as without a certificate."""
+    prod = policy_results.parse(gate.stack_report("prod").read_text(), ["alb"])
+    verdicts = {(c.check_id, c.resource, c.result) for c in prod}
+    assert ("CKV2_ORG_3", "aws_lb.this", "PASSED") in verdicts
+
+    plan = json.loads(environment_plans["prod"].unit_plans()["alb"].read_text(encoding="utf-8"))
+    https = ("aws_lb_listener.https", "aws_lb_listener.https[0]")
+    plan["resource_changes"] = [c for c in plan["resource_changes"] if c["address"] not in https]
+    resources = plan["planned_values"]["root_module"]["resources"]
+    resources[:] = [r for r in resources if r["address"] not in https]
+    http = next(r for r in resources if r["address"] == "aws_lb_listener.http")
+    http["values"]["default_action"] = [
+        {"type": "forward", "redirect": [], "target_group_arn": "arn:aws:elasticloadbalancing:x"}
+    ]
+    plain = tmp_path / "tfplan.json"
+    plain.write_text(json.dumps(plan), encoding="utf-8")
+    results, _ = checkov.scan(
+        "terraform_plan",
+        ["--external-checks-dir", str(checkov.CHECKS_DIR), "--file", str(plain)],
+        checks=["CKV2_ORG_3"],
+    )
+    assert results.get(("CKV2_ORG_3", "aws_lb.this")) == "FAILED", results

@@ -103,6 +103,7 @@ def test_write_permissions_only_where_needed() -> None:
             expected = {
                 ("plan.yml", "plan"): {"id-token", "pull-requests", "security-events"},
                 ("apply.yml", "apply"): {"id-token"},
+                ("deploy.yml", "build"): {"id-token", "attestations"},
                 ("deploy.yml", "dev"): {"id-token"},
                 ("deploy.yml", "staging"): {"id-token"},
                 ("deploy.yml", "prod"): {"id-token"},
@@ -332,3 +333,36 @@ def test_renovate_covers_actions_tools_go_python_and_base_images() -> None:
             dockerfile.read_text(),
             re.MULTILINE,
         ), dockerfile
+
+
+def test_images_are_signed_keyless_attested_and_verified_before_they_are_pushed() -> None:
+    build = workflow("deploy.yml")["jobs"]["build"]
+    steps = {step["name"]: step for step in build["steps"]}
+    names = list(steps)
+    assert steps["Install cosign"]["uses"].startswith("sigstore/cosign-installer@")
+    sign = steps["Sign the images"]["run"]
+    # Keyless: no key argument, a bundle (certificate + signature + transparency log entry).
+    assert "cosign sign-blob --yes --bundle" in sign
+    assert "--key" not in sign
+    attest = steps["Attest the images' build provenance"]
+    assert attest["uses"].startswith("actions/attest-build-provenance@")
+    assert attest["with"]["subject-path"].endswith("/images/*.tar")
+    keep = names.index("Keep the images for the environments")
+    built = max(i for i, name in enumerate(names) if name.startswith("Build "))
+    assert built < names.index("Sign the images") < keep
+    assert built < names.index("Attest the images' build provenance") < keep
+    # OIDC only where it signs; the environments' jobs get theirs for the deploy role.
+    assert build["permissions"]["id-token"] == "write"
+
+    apply_steps = [step["name"] for step in steps_of(workflow("apply.yml"))]
+    verify = next(
+        step["run"]
+        for step in steps_of(workflow("apply.yml"))
+        if step["name"] == "Verify the images' signatures"
+    )
+    assert "cosign verify-blob" in verify
+    assert ".github/workflows/deploy.yml@refs/heads/main" in verify
+    assert "--certificate-oidc-issuer https://token.actions.githubusercontent.com" in verify
+    verified = apply_steps.index("Verify the images' signatures")
+    assert apply_steps.index("Fetch the images") < verified
+    assert verified < apply_steps.index("Push the images with their content tags")

@@ -42,6 +42,7 @@ SETTINGS = stack.StackSettings(
     dlq_url="http://127.0.0.1:4566/123456789012/devops-local-messages-dlq",
     data_bucket="devops-local-data-123456789012-eu-central-1",
     token_parameter="/app/frontend/token",
+    token_key="arn:aws:kms:eu-central-1:123456789012:key/00000000-0000-0000-0000-000000000000",
 )
 
 
@@ -58,6 +59,7 @@ def test_stack_env_round_trips(tmp_path: Path) -> None:
         "DLQ_URL",
         "DATA_BUCKET",
         "TOKEN_PARAMETER",
+        "TOKEN_KMS_KEY",
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -136,3 +137,26 @@ def test_run_order_puts_dependencies_first(environment: str) -> None:
 def test_dot_edges_parser_reads_terragrunt_dot() -> None:
     dot = 'digraph {\n\t"alb" ;\n\t"alb" -> "vpc";\n\t"ecs" -> "alb";\n}\n'
     assert dot_edges(dot) == {("alb", "vpc"), ("ecs", "alb")}
+
+
+@pytest.mark.parametrize(
+    ("environment", "encrypted"), [("prod", True), ("dev", True), ("local", False)]
+)
+def test_state_objects_are_written_with_the_accounts_state_key(
+    environment: str, encrypted: bool
+) -> None:
+    """Outside the emulator every unit's state is encrypted with the key account.hcl names (it
+    must exist before the first state is written); the twin keeps its state in the emulator."""
+    env = {k: v for k, v in os.environ.items() if k != "AWS_EMULATOR_ENDPOINT"}
+    result = tg.run("render", "--json", cwd=LIVE / environment / "sqs", env=env)
+    assert result.returncode == 0, result.output
+    config = json.loads(result.stdout)["remote_state"]["config"]
+    account = (LIVE / environment / "account.hcl").read_text(encoding="utf-8")
+    key_id = re.search(r'state_kms_key_id\s*=\s*"([0-9a-f-]+)"', account)
+    if encrypted:
+        assert key_id, f"live/{environment}/account.hcl names no state key"
+        assert config["kms_key_id"].endswith(f":key/{key_id.group(1)}"), config
+        assert config["encrypt"] is True
+    else:
+        assert key_id is None
+        assert "kms_key_id" not in config, config

@@ -64,6 +64,7 @@ def test_environment_plans_every_unit_with_its_tags(
         unit_plans["ecs"]["planned_values"]["outputs"]["containers"]["value"]
     )
     assert_roles_carry_the_deploy_boundary(environment, unit_plans)
+    assert_the_token_is_not_terraforms(environment, unit_plans)
 
 
 def test_planning_leaves_the_live_tree_untouched(
@@ -105,6 +106,26 @@ def assert_containers_are_the_stacks(containers: dict[str, Any]) -> None:
         assert containers[key]["environment"]["PORT"] == str(service.port), key
 
 
+def assert_the_token_is_not_terraforms(
+    environment: str, unit_plans: dict[str, dict[str, Any]]
+) -> None:
+    """Terraform creates the token's key, never the token (devstack.token writes it): no unit
+    plans an SSM parameter, whose refresh would read its value with decryption, which the CI
+    plan role is denied."""
+    parameters = [
+        f"{unit}: {change['address']}"
+        for unit, plan in unit_plans.items()
+        for change in plan["resource_changes"]
+        if change["type"] == "aws_ssm_parameter"
+    ]
+    assert not parameters, f"{environment}: {parameters}"
+    keys = {c["address"]: c["change"]["after"] for c in unit_plans["ecs"]["resource_changes"]}
+    assert keys["aws_kms_key.token"]["enable_key_rotation"] is True, environment
+    assert keys["aws_kms_alias.token"]["name"] == (
+        f"alias/{stackdef.environment_name(environment)}-token"
+    )
+
+
 def assert_roles_carry_the_deploy_boundary(
     environment: str, unit_plans: dict[str, dict[str, Any]]
 ) -> None:
@@ -126,3 +147,74 @@ def assert_roles_carry_the_deploy_boundary(
     for unit, change in roles:
         boundary = change["change"]["after"].get("permissions_boundary")
         assert boundary == expected, f"{environment}/{unit} {change['address']}: {boundary}"
+
+
+def planned(plan: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
+    return [
+        change["change"]["after"]
+        for change in plan["resource_changes"]
+        if change["type"] == resource_type and "create" in change["change"]["actions"]
+    ]
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_edge_keys_and_egress_follow_the_environment(
+    environment: str, environment_plans: dict[str, plans.PlanSet]
+) -> None:
+    """staging/prod: HTTPS with a DNS-validated certificate and a web ACL; every environment:
+    its three customer-managed keys on the bucket, the queues and the log groups; prod: task
+    egress inside the VPC (the endpoints exist), elsewhere HTTPS anywhere through the NAT."""
+    unit_plans = {
+        unit: json.loads(path.read_text(encoding="utf-8"))
+        for unit, path in environment_plans[environment].unit_plans().items()
+    }
+    production = environment in ("staging", "prod")
+    alb = unit_plans["alb"]
+    listeners = {after["port"]: after for after in planned(alb, "aws_lb_listener")}
+    assert planned(alb, "aws_lb")[0]["desync_mitigation_mode"] == "strictest"
+    if production:
+        assert [c["validation_method"] for c in planned(alb, "aws_acm_certificate")] == ["DNS"]
+        assert len(planned(alb, "aws_route53_record")) == 1
+        assert listeners[443]["ssl_policy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+        redirect = listeners[80]["default_action"][0]
+        assert redirect["type"] == "redirect"
+        assert redirect["redirect"][0]["status_code"] == "HTTP_301"
+        (acl,) = planned(alb, "aws_wafv2_web_acl")
+        rate = next(r for r in acl["rule"] if r["priority"] == 0)
+        assert rate["statement"][0]["rate_based_statement"][0]["aggregate_key_type"] == "IP"
+        assert len(planned(alb, "aws_wafv2_web_acl_association")) == 1
+    else:
+        assert set(listeners) == {80}
+        assert not planned(alb, "aws_wafv2_web_acl")
+        assert not planned(alb, "aws_acm_certificate")
+
+    keys = planned(unit_plans["kms"], "aws_kms_key")
+    assert len(keys) == 3
+    assert all(key["enable_key_rotation"] for key in keys)
+    key_arn = unit_plans["s3"]["variables"]["kms_key_arn"]["value"]
+    (encryption,) = planned(unit_plans["s3"], "aws_s3_bucket_server_side_encryption_configuration")
+    rule = encryption["rule"][0]
+    assert rule["bucket_key_enabled"]
+    assert rule["apply_server_side_encryption_by_default"][0]["kms_master_key_id"] == key_arn
+    queues = planned(unit_plans["sqs"], "aws_sqs_queue")
+    assert len(queues) == 2
+    assert {q["kms_master_key_id"] for q in queues} == {
+        unit_plans["sqs"]["variables"]["kms_key_arn"]["value"]
+    }
+    log_groups = planned(unit_plans["ecs"], "aws_cloudwatch_log_group")
+    log_groups += planned(unit_plans["vpc"], "aws_cloudwatch_log_group")
+    assert log_groups
+    assert all(group["kms_key_id"] for group in log_groups)
+
+    egress = planned(unit_plans["ecs"], "aws_vpc_security_group_egress_rule")
+    assert egress
+    cidrs = {rule["cidr_ipv4"] for rule in egress} - {None}
+    prefix_lists = {rule["prefix_list_id"] for rule in egress} - {None}
+    if environment == "prod":
+        assert cidrs == {unit_plans["ecs"]["variables"]["egress_cidr_blocks"]["value"][0]}
+        assert "0.0.0.0/0" not in cidrs
+        assert prefix_lists
+        assert all(pl.startswith("pl-") for pl in prefix_lists)
+    else:
+        assert cidrs == {"0.0.0.0/0"}
+        assert not prefix_lists

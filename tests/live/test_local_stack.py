@@ -195,7 +195,7 @@ def test_make_up_curl_object_make_down() -> None:
     assert values["ALB_URL"] == f"http://127.0.0.1:{ALB_PORT}"
     assert values["FRONTEND_URL"] == f"http://127.0.0.1:{stack.FRONTEND_PORT}"
     assert values["AWS_ENDPOINT_URL"] == EMULATOR.endpoint
-    for key in ("QUEUE_URL", "DLQ_URL", "DATA_BUCKET", "TOKEN_PARAMETER"):
+    for key in ("QUEUE_URL", "DLQ_URL", "DATA_BUCKET", "TOKEN_PARAMETER", "TOKEN_KMS_KEY"):
         assert values[key], key
     assert values["DLQ_URL"] != values["QUEUE_URL"]
 

@@ -2,9 +2,10 @@
 
 Applies the last two-copy layout of modules/ecs (taken from git at OLD_LAYOUT) against a moto
 server, plans the current module on that state and reads `terraform show -json`: no ECS
-service, task definition family, role or log group is replaced or destroyed. Then applies the
-current module and plans a third service as one more `services` entry: every change is a
-create inside that service's module instance.
+service, task definition family, role or log group is replaced or destroyed, and the token
+parameter the old module wrote is forgotten, not deleted (the module no longer manages it:
+devstack.token does). Then applies the current module and plans a third service as one more
+`services` entry: every change is a create inside that service's module instance.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from devstack import emulator as emulator_lib
@@ -37,8 +39,8 @@ KEPT_TYPES = {
     "aws_cloudwatch_log_group",
     "aws_security_group",
     "aws_ecs_cluster",
-    "aws_ssm_parameter",
 }
+TOKEN_PARAMETER = "/app/frontend/token"  # pragma: allowlist secret (a name)
 
 SETUP = """
 module "setup" {
@@ -184,11 +186,39 @@ def test_old_state_follows_without_replacement_and_a_third_service_adds_only_its
             before, after = change["change"]["before"], change["change"]["after"]
             assert before is not None, change["address"]
             assert before["family"] == after["family"], change["address"]
-    # Every moved resource of the old layout still exists (moved, not destroyed).
-    deleted = [c["address"] for c in changes if c["change"]["actions"] == ["delete"]]
-    assert deleted == ["module.ecs.aws_iam_role_policy.execution"], deleted
+    # Every moved resource of the old layout still exists (moved, not destroyed). The
+    # terraform_data that tracked the old token's key exists only in the state.
+    deleted = sorted(c["address"] for c in changes if c["change"]["actions"] == ["delete"])
+    assert deleted == [
+        "module.ecs.aws_iam_role_policy.execution",
+        "module.ecs.terraform_data.token_kms_key",
+    ], deleted
+    # The token parameter leaves the state and stays in SSM.
+    forgotten = [c["address"] for c in changes if c["change"]["actions"] == ["forget"]]
+    assert forgotten == ["module.ecs.aws_ssm_parameter.token"], forgotten
+    ssm = boto3.client(
+        "ssm",
+        endpoint_url=emulator.endpoint,
+        region_name=tf_env["AWS_REGION"],
+        aws_access_key_id=tf_env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=tf_env["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=tf_env["AWS_SESSION_TOKEN"],
+    )
+    token_before = ssm.get_parameter(Name=TOKEN_PARAMETER, WithDecryption=True)["Parameter"]
 
     terraform(workdir, tf_env, "apply", "-input=false", "-no-color", "tfplan")
+    token_after = ssm.get_parameter(Name=TOKEN_PARAMETER, WithDecryption=True)["Parameter"]
+    assert token_after["Value"] == token_before["Value"]
+    assert token_after["Version"] == token_before["Version"]
+    state = json.loads(terraform(workdir, tf_env, "show", "-json"))
+    ecs = next(
+        module
+        for module in state["values"]["root_module"]["child_modules"]
+        if module["address"] == "module.ecs"
+    )
+    managed = {r["address"] for r in ecs["resources"] if r["mode"] == "managed"}
+    assert "module.ecs.aws_ssm_parameter.token" not in managed
+    assert {"module.ecs.aws_kms_key.token", "module.ecs.aws_kms_alias.token"} <= managed
 
     write_root(workdir, emulator.endpoint, new_ecs(FRONTEND + THIRD))
     changes = planned_changes(workdir, tf_env)

@@ -19,8 +19,8 @@ run "http_only" {
   }
 
   assert {
-    condition     = !aws_lb.this.internal && aws_lb.this.drop_invalid_header_fields && aws_lb.this.load_balancer_type == "application"
-    error_message = "an internet-facing ALB that drops invalid header fields"
+    condition     = !aws_lb.this.internal && aws_lb.this.drop_invalid_header_fields && aws_lb.this.load_balancer_type == "application" && aws_lb.this.desync_mitigation_mode == "strictest"
+    error_message = "an internet-facing ALB that drops invalid header fields and refuses ambiguous requests (desync mitigation strictest)"
   }
 
   assert {
@@ -37,6 +37,11 @@ run "http_only" {
   assert {
     condition     = one(aws_lb_listener.http.default_action).type == "forward" && output.https_listener_arn == null
     error_message = "without a certificate, port 80 forwards and there is no HTTPS listener"
+  }
+
+  assert {
+    condition     = length(aws_wafv2_web_acl.this) == 0 && length(aws_wafv2_web_acl_association.this) == 0 && output.web_acl_arn == null
+    error_message = "no web ACL unless waf is set"
   }
 
   assert {
@@ -72,8 +77,18 @@ run "https_with_redirect_and_waf" {
     vpc_id            = run.network.vpc_id
     vpc_cidr_block    = run.network.vpc_cidr_block
     public_subnet_ids = run.network.subnet_ids
-    certificate_arn   = "arn:aws:acm:eu-central-1:111122223333:certificate/00000000-0000-0000-0000-000000000000"
-    waf_web_acl_arn   = "arn:aws:wafv2:eu-central-1:111122223333:regional/webacl/test/00000000-0000-0000-0000-000000000000"
+    certificate       = { domain_name = "ingest.example.com", route53_zone_id = "Z0123456789EXAMPLE" }
+    waf               = { rate_limit_per_5_minutes = 500 }
+  }
+
+  assert {
+    condition = (
+      aws_acm_certificate.this[0].domain_name == "ingest.example.com" && aws_acm_certificate.this[0].validation_method == "DNS" &&
+      keys(aws_route53_record.certificate_validation) == ["ingest.example.com"] &&
+      aws_route53_record.certificate_validation["ingest.example.com"].zone_id == "Z0123456789EXAMPLE" &&
+      length(aws_acm_certificate_validation.this) == 1
+    )
+    error_message = "an ACM certificate for the domain, validated by a DNS record in the given zone"
   }
 
   assert {
@@ -95,6 +110,34 @@ run "https_with_redirect_and_waf" {
     condition     = length(aws_wafv2_web_acl_association.this) == 1 && aws_lb.this.enable_deletion_protection
     error_message = "the web ACL is associated, and deletion protection is on by default"
   }
+
+  assert {
+    condition = (
+      aws_wafv2_web_acl.this[0].scope == "REGIONAL" && length(one(aws_wafv2_web_acl.this[0].default_action).allow) == 1 &&
+      one([for r in aws_wafv2_web_acl.this[0].rule : r if r.priority == 0]).name == "rate-limit-per-ip" &&
+      one(one(one([for r in aws_wafv2_web_acl.this[0].rule : r if r.priority == 0]).statement).rate_based_statement).limit == 500 &&
+      one(one(one([for r in aws_wafv2_web_acl.this[0].rule : r if r.priority == 0]).statement).rate_based_statement).aggregate_key_type == "IP" &&
+      toset([for r in aws_wafv2_web_acl.this[0].rule : r.name if r.priority > 0]) == toset(["AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesCommonRuleSet"]) &&
+      alltrue([for r in aws_wafv2_web_acl.this[0].rule : one(r.visibility_config).cloudwatch_metrics_enabled]) &&
+      one(aws_wafv2_web_acl.this[0].visibility_config).cloudwatch_metrics_enabled
+    )
+    error_message = "a regional web ACL: the rate limit per IP first, then the IP reputation, known bad inputs and common rule groups, metrics on every rule"
+  }
+}
+
+run "existing_certificate_and_requested_one_are_exclusive" {
+  command = plan
+
+  variables {
+    name              = "alb-test"
+    vpc_id            = run.network.vpc_id
+    vpc_cidr_block    = run.network.vpc_cidr_block
+    public_subnet_ids = run.network.subnet_ids
+    certificate       = { domain_name = "ingest.example.com", route53_zone_id = "Z0123456789EXAMPLE" }
+    certificate_arn   = "arn:aws:acm:eu-central-1:111122223333:certificate/00000000-0000-0000-0000-000000000000"
+  }
+
+  expect_failures = [var.certificate_arn]
 }
 
 run "weak_tls_policy_is_refused" {

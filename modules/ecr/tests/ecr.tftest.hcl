@@ -44,13 +44,3 @@ run "kms_encryption" {
     error_message = "KMS encryption with the given key"
   }
 }
-
-run "duplicate_names_are_refused" {
-  command = plan
-
-  variables {
-    repository_names = ["a", "a"]
-  }
-
-  expect_failures = [var.repository_names]
-}

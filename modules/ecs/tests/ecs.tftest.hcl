@@ -1,6 +1,6 @@
 # Applies the ecs module against the emulator on real prerequisites (tests/harness wires it to
 # tests/setup) and asserts what matters: private networking, hardened containers,
-# least-privilege roles, a token that exists in SSM but never in Terraform's state, deployment
+# least-privilege roles, the token's key (the token itself is never Terraform's), deployment
 # safety and autoscaling. Each run sets only what it varies.
 
 variables {
@@ -120,12 +120,16 @@ run "apply" {
   assert {
     condition = (
       one([for s in jsondecode(output.ecs.services.frontend.task_role_policy).Statement : s if s.Sid == "ReadToken"]).Action == "ssm:GetParameter" &&
-      one([for s in jsondecode(output.ecs.services.frontend.task_role_policy).Statement : s if s.Sid == "ReadToken"]).Resource == output.ecs.token_parameter_arn &&
+      one([for s in jsondecode(output.ecs.services.frontend.task_role_policy).Statement : s if s.Sid == "ReadToken"]).Resource == "arn:aws:ssm:eu-central-1:123456789012:parameter/app/frontend/token" &&
+      output.ecs.token_parameter_arn == "arn:aws:ssm:eu-central-1:123456789012:parameter/app/frontend/token" &&
+      one([for s in jsondecode(output.ecs.services.frontend.task_role_policy).Statement : s if s.Sid == "DecryptToken"]).Action == "kms:Decrypt" &&
+      one([for s in jsondecode(output.ecs.services.frontend.task_role_policy).Statement : s if s.Sid == "DecryptToken"]).Resource == output.ecs.token_kms_key_arn &&
+      one([for s in jsondecode(output.ecs.services.frontend.task_role_policy).Statement : s if s.Sid == "DecryptToken"]).Condition.StringEquals["kms:ViaService"] == "ssm.eu-central-1.amazonaws.com" &&
       one([for s in jsondecode(output.ecs.services.frontend.task_role_policy).Statement : s if s.Sid == "SendToQueue"]).Action == "sqs:SendMessage" &&
       one([for s in jsondecode(output.ecs.services.frontend.task_role_policy).Statement : s if s.Sid == "SendToQueue"]).Resource == output.setup.queue_arn &&
-      length(jsondecode(output.ecs.services.frontend.task_role_policy).Statement) == 2
+      length(jsondecode(output.ecs.services.frontend.task_role_policy).Statement) == 3
     )
-    error_message = "The frontend task role may only read the token parameter and send to the queue."
+    error_message = "The frontend task role may only read the token parameter (decrypting with the token key through SSM) and send to the queue."
   }
 
   assert {
@@ -169,10 +173,10 @@ run "apply" {
     error_message = "The frontend must scale on CPU and ALB requests per target, the worker on backlog per task."
   }
 
-  # --- the token: a SecureString whose value Terraform never keeps
+  # --- the token: its name and key; the parameter is made by `make token`, not here
   assert {
-    condition     = output.ecs.token_parameter_name == "/app/frontend/token"
-    error_message = "The token parameter must be /app/frontend/token."
+    condition     = output.ecs.token_parameter_name == "/app/frontend/token" && output.ecs.token_kms_key_alias == "alias/ecs-test-token"
+    error_message = "The token parameter must be /app/frontend/token, its key alias/<name>-token."
   }
 }
 
@@ -183,13 +187,22 @@ run "read_back" {
 
   variables {
     token_parameter_name = run.apply.ecs.token_parameter_name
+    token_kms_key_alias  = run.apply.ecs.token_kms_key_alias
     security_group_ids   = { for key, service in run.apply.ecs.services : key => service.security_group_id }
     task_role_name       = "ecs-test-frontend-service-task"
   }
 
   assert {
-    condition     = output.token_type == "SecureString" && can(regex("^[A-Za-z0-9]{48}$", nonsensitive(output.token_value)))
-    error_message = "The write-only value must reach SSM: a 48-character alphanumeric SecureString."
+    condition     = length(output.token_parameters) == 0
+    error_message = "The module must not write the token parameter (make token does)."
+  }
+
+  assert {
+    condition = (
+      output.token_key.arn == run.apply.ecs.token_kms_key_arn && output.token_key.key_manager == "CUSTOMER" &&
+      output.token_key.key_state == "Enabled" && output.token_key.key_usage == "ENCRYPT_DECRYPT"
+    )
+    error_message = "The token alias must name an enabled customer-managed key, the one the module outputs."
   }
 
   assert {
@@ -222,38 +235,6 @@ run "read_back" {
   }
 }
 
-run "rotate_token" {
-  module {
-    source = "./tests/harness"
-  }
-
-  variables {
-    settings = { token_version = 2 }
-  }
-
-  assert {
-    condition     = output.ecs.token_parameter_name == "/app/frontend/token"
-    error_message = "Rotation keeps the parameter."
-  }
-}
-
-run "read_back_rotated" {
-  module {
-    source = "./tests/verify"
-  }
-
-  variables {
-    token_parameter_name = run.rotate_token.ecs.token_parameter_name
-    security_group_ids   = {}
-    task_role_name       = "ecs-test-frontend-service-task"
-  }
-
-  assert {
-    condition     = can(regex("^[A-Za-z0-9]{48}$", nonsensitive(output.token_value))) && nonsensitive(output.token_value != run.read_back.token_value)
-    error_message = "Bumping token_version must write a new token to SSM."
-  }
-}
-
 run "kms_and_exec" {
   module {
     source = "./tests/harness"
@@ -261,15 +242,15 @@ run "kms_and_exec" {
 
   variables {
     use_kms_key = true
-    settings    = { token_version = 2, enable_execute_command = true }
+    settings    = { enable_execute_command = true }
   }
 
   assert {
     condition = (
-      toset(flatten([for s in jsondecode(output.ecs.services.frontend.task_role_policy).Statement : s.Resource if s.Sid == "EncryptQueueMessages" || s.Sid == "DecryptToken"])) == toset([output.setup.kms_key_arn]) &&
-      one([for s in jsondecode(output.ecs.services.frontend.task_role_policy).Statement : s if s.Sid == "DecryptToken"]).Condition.StringEquals["kms:ViaService"] == "ssm.eu-central-1.amazonaws.com"
+      toset(flatten([for s in jsondecode(output.ecs.services.frontend.task_role_policy).Statement : s.Resource if s.Sid == "EncryptQueueMessages"])) == toset([output.setup.kms_key_arn]) &&
+      one([for s in jsondecode(output.ecs.services.frontend.task_role_policy).Statement : s if s.Sid == "DecryptToken"]).Resource == output.ecs.token_kms_key_arn
     )
-    error_message = "With KMS keys, the frontend may use exactly the given key: to decrypt the token (via SSM) and encrypt queue messages."
+    error_message = "With a queue key, the frontend encrypts queue messages with exactly that key; the token stays under its own key."
   }
 
   assert {
@@ -297,7 +278,7 @@ run "without_autoscaling" {
   }
 
   variables {
-    settings = { token_version = 2, enable_autoscaling = false, container_insights = false }
+    settings = { enable_autoscaling = false, container_insights = false }
   }
 
   assert {
@@ -317,7 +298,6 @@ run "third_service" {
   }
 
   variables {
-    settings = { token_version = 2 }
     services = merge(var.services, {
       audit = {
         service_name   = "audit-service"
@@ -350,5 +330,77 @@ run "third_service" {
       length(jsondecode(output.ecs.services.audit.task_role_policy).Statement) == 1
     )
     error_message = "The third service's role may do what its access names, and its container gets the variables that go with it."
+  }
+}
+
+# The token key's policy, on the module itself (a plan: the policy is known before the apply).
+# Only the named principals may use the key, each through SSM and for the token parameter
+# only; the account's IAM administers it but gets no Encrypt or Decrypt.
+run "token_key_policy" {
+  command = plan
+
+  variables {
+    name                    = "ecs-test"
+    vpc_id                  = run.apply.setup.vpc_id
+    private_subnet_ids      = run.apply.setup.private_subnet_ids
+    alb_security_group_id   = run.apply.setup.alb_security_group_id
+    target_group_arn        = run.apply.setup.target_group_arn
+    alb_arn_suffix          = run.apply.setup.alb_arn_suffix
+    target_group_arn_suffix = run.apply.setup.target_group_arn_suffix
+    queue_url               = run.apply.setup.queue_url
+    queue_arn               = run.apply.setup.queue_arn
+    queue_name              = run.apply.setup.queue_name
+    data_bucket_name        = run.apply.setup.bucket_name
+    data_bucket_arn         = run.apply.setup.bucket_arn
+    token_operator_arns     = ["arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Platform_*"]
+    services = {
+      for key, service in var.services : key => merge(service, {
+        image_repository = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/${service.ecr_repository}"
+      })
+    }
+  }
+
+  assert {
+    condition     = aws_kms_key.token.enable_key_rotation && aws_kms_key.token.deletion_window_in_days == 30 && aws_kms_alias.token.name == "alias/ecs-test-token"
+    error_message = "The token key must rotate, keep a 30-day deletion window and be aliased alias/<name>-token."
+  }
+
+  assert {
+    condition = (
+      [for s in jsondecode(data.aws_iam_policy_document.token_key.json).Statement : s.Sid] ==
+      ["AccountAdministersTheKey", "OperatorsWriteTheTokenThroughSsm", "ReadersDecryptTheTokenThroughSsm"] &&
+      alltrue([for s in jsondecode(data.aws_iam_policy_document.token_key.json).Statement : s.Effect == "Allow" && s.Principal.AWS == "arn:aws:iam::123456789012:root"])
+    )
+    error_message = "The token key policy must have exactly the administration, operator and reader statements."
+  }
+
+  assert {
+    condition = length(setintersection(
+      toset(flatten([one([for s in jsondecode(data.aws_iam_policy_document.token_key.json).Statement : s.Action if s.Sid == "AccountAdministersTheKey"])])),
+      toset(["kms:*", "kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"])
+    )) == 0
+    error_message = "Administering the key must not include using it."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(data.aws_iam_policy_document.token_key.json).Statement : (
+        s.Condition.StringEquals["kms:ViaService"] == "ssm.eu-central-1.amazonaws.com" &&
+        s.Condition.StringEquals["kms:EncryptionContext:PARAMETER_ARN"] == "arn:aws:ssm:eu-central-1:123456789012:parameter/app/frontend/token"
+      ) if s.Sid != "AccountAdministersTheKey"
+    ])
+    error_message = "Every use of the token key must go through SSM and be for the token parameter."
+  }
+
+  assert {
+    condition = (
+      one([for s in jsondecode(data.aws_iam_policy_document.token_key.json).Statement : s if s.Sid == "ReadersDecryptTheTokenThroughSsm"]).Action == "kms:Decrypt" &&
+      one([for s in jsondecode(data.aws_iam_policy_document.token_key.json).Statement : s if s.Sid == "ReadersDecryptTheTokenThroughSsm"]).Condition.ArnLike["aws:PrincipalArn"] ==
+      "arn:aws:iam::123456789012:role/ecs-test-frontend-service-task" &&
+      toset(one([for s in jsondecode(data.aws_iam_policy_document.token_key.json).Statement : s if s.Sid == "OperatorsWriteTheTokenThroughSsm"]).Action) == toset(["kms:Decrypt", "kms:Encrypt"]) &&
+      one([for s in jsondecode(data.aws_iam_policy_document.token_key.json).Statement : s if s.Sid == "OperatorsWriteTheTokenThroughSsm"]).Condition.ArnLike["aws:PrincipalArn"] ==
+      "arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Platform_*"
+    )
+    error_message = "Only the frontend's task role may decrypt the token, and only the operators may also encrypt it."
   }
 }

@@ -102,16 +102,6 @@ run "deploy_role_iam_needs_the_boundary" {
   }
 }
 
-run "admin_policies_are_never_attachable" {
-  command = plan
-
-  variables {
-    attachable_policy_arns = ["arn:aws:iam::aws:policy/AdministratorAccess"]
-  }
-
-  expect_failures = [var.attachable_policy_arns]
-}
-
 run "plan_role_never_decrypts_through_ssm" {
   command = plan
 
@@ -129,14 +119,4 @@ run "plan_role_never_decrypts_through_ssm" {
     ])
     error_message = "the plan role allows no state write, decryption, parameter read, log read or image pull"
   }
-}
-
-run "deploy_workflow_paths_cannot_be_wildcards" {
-  command = plan
-
-  variables {
-    deploy_workflow_paths = [".github/workflows/*"]
-  }
-
-  expect_failures = [var.deploy_workflow_paths]
 }

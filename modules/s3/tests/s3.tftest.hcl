@@ -74,14 +74,22 @@ run "kms_encryption" {
     condition     = length(aws_s3_bucket_logging.this) == 0
     error_message = "no access logging without a log bucket"
   }
-}
 
-run "invalid_bucket_name_is_refused" {
-  command = plan
-
-  variables {
-    bucket_name = "Not_A_Bucket"
+  assert {
+    condition = (
+      [for s in data.aws_iam_policy_document.kms_only[0].statement : "${s.sid} ${s.effect} ${join(",", s.actions)}"] == [
+        "DenyUploadsWithOtherEncryption Deny s3:PutObject",
+        "DenyUploadsWithAnotherKey Deny s3:PutObject",
+      ] &&
+      toset([for c in data.aws_iam_policy_document.kms_only[0].statement[0].condition : "${c.test} ${c.variable} ${join(",", c.values)}"]) == toset([
+        "Null s3:x-amz-server-side-encryption false",
+        "StringNotEquals s3:x-amz-server-side-encryption aws:kms",
+      ]) &&
+      toset([for c in data.aws_iam_policy_document.kms_only[0].statement[1].condition : "${c.test} ${c.variable} ${join(",", c.values)}"]) == toset([
+        "Null s3:x-amz-server-side-encryption-aws-kms-key-id false",
+        "StringNotEquals s3:x-amz-server-side-encryption-aws-kms-key-id arn:aws:kms:eu-central-1:111122223333:key/00000000-0000-0000-0000-000000000000",
+      ])
+    )
+    error_message = "uploads asking for other encryption or another key are denied; uploads without encryption headers (the bucket default, this key) are not"
   }
-
-  expect_failures = [var.bucket_name]
 }

@@ -63,14 +63,3 @@ run "customer_managed_kms_key" {
     error_message = "both queues use the given KMS key instead of SSE-SQS"
   }
 }
-
-run "dlq_retention_shorter_than_queue_is_refused" {
-  command = plan
-
-  variables {
-    message_retention_seconds     = 1209600
-    dlq_message_retention_seconds = 86400
-  }
-
-  expect_failures = [var.dlq_message_retention_seconds]
-}

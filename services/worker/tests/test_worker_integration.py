@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import requests
+from botocore.exceptions import ClientError
 
 from devstack import processes
 from devstack.emulator import free_port
@@ -55,6 +56,38 @@ def test_post_to_frontend_ends_as_an_object_equal_to_data(
     code, elapsed = terminate_and_time(process)
     assert code == 0
     assert elapsed < 10
+
+
+def test_frontend_and_worker_work_with_the_customer_managed_keys(
+    resources: Callable[..., Resources], service: Callable[..., Any]
+) -> None:
+    """Queues under a KMS key and a bucket encrypted with it by default, whose policy refuses
+    uploads asking for other encryption (the emulator evaluates those conditions): the
+    worker's uploads carry no encryption headers, so they pass and get the bucket's key."""
+    res = resources(kms=True)
+    s3 = res.s3()
+    for refused in (
+        {"ServerSideEncryption": "AES256"},
+        {
+            "ServerSideEncryption": "aws:kms",
+            "SSEKMSKeyId": "arn:aws:kms:eu-central-1:123456789012:key/other",
+        },
+    ):
+        with pytest.raises(ClientError) as denied:
+            s3.put_object(Bucket=res.bucket, Key="messages/refused.json", Body=b"{}", **refused)
+        assert denied.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403, refused
+    _, frontend_url = start_frontend(service, frontend_env(res, free_port()))
+    start_worker(service, worker_env(res, free_port()))
+
+    data = {"email_timestream": "2023-01-01T00:00:00Z", "message": "under a customer key"}
+    response = requests.post(frontend_url, json={"token": res.token, "data": data}, timeout=10)
+    assert response.status_code == 202, response.text
+    assert wait_until(lambda: len(res.object_keys()) == 1, timeout=20)
+    ((key, body),) = objects(res).items()
+    assert body == data
+    head = s3.head_object(Bucket=res.bucket, Key=key)
+    assert head["ServerSideEncryption"] == "aws:kms"
+    assert head["SSEKMSKeyId"] == res.kms_key_arn
 
 
 def test_sigterm_finishes_in_flight_uploads_and_deletes(

@@ -14,13 +14,13 @@ variable "services" {
 }
 
 variable "settings" {
-  description = "Further inputs of the ecs module (token_version, enable_execute_command, ...)."
+  description = "Further inputs of the ecs module (enable_execute_command, token_operator_arns, ...)."
   type        = any
   default     = {}
 }
 
 variable "use_kms_key" {
-  description = "Encrypt queue, bucket and token with the setup's KMS key (as far as the module is concerned)."
+  description = "Encrypt queue and bucket with the setup's KMS key (as far as the module is concerned)."
   type        = bool
   default     = false
 }
@@ -52,7 +52,6 @@ module "ecs" {
   data_bucket_arn         = module.setup.bucket_arn
   queue_kms_key_arn       = var.use_kms_key ? module.setup.kms_key_arn : null
   data_bucket_kms_key_arn = var.use_kms_key ? module.setup.kms_key_arn : null
-  token_kms_key_arn       = var.use_kms_key ? module.setup.kms_key_arn : null
   log_retention_days      = 14
   tags                    = { Project = "ingest-pipeline", Environment = "test", ManagedBy = "terraform" }
 
@@ -62,8 +61,8 @@ module "ecs" {
     })
   }
 
-  token_version          = try(var.settings.token_version, 1)
   enable_execute_command = try(var.settings.enable_execute_command, false)
+  token_operator_arns    = try(var.settings.token_operator_arns, [])
   enable_autoscaling     = try(var.settings.enable_autoscaling, true)
   container_insights     = try(var.settings.container_insights, true)
 }

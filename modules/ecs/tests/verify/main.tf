@@ -1,6 +1,7 @@
 # Reads back from the emulator what the ecs module created, independently of the module's own
-# state: the security group rules as AWS holds them, and the token value in SSM (which the
-# module must never keep). This run's state lives in memory and is discarded after the test.
+# state: the security group rules as AWS holds them, the token key behind its alias, and
+# that the module wrote no token parameter. This run's state lives in memory and is
+# discarded after the test.
 terraform {
   required_providers {
     aws = {
@@ -10,7 +11,12 @@ terraform {
 }
 
 variable "token_parameter_name" {
-  description = "The parameter the ecs module created."
+  description = "The token parameter the ecs module names (and must not create)."
+  type        = string
+}
+
+variable "token_kms_key_alias" {
+  description = "The alias of the token key the ecs module created."
   type        = string
 }
 
@@ -28,9 +34,13 @@ data "aws_iam_role" "task" {
   name = var.task_role_name
 }
 
-data "aws_ssm_parameter" "token" {
-  name            = var.token_parameter_name
-  with_decryption = true
+data "aws_ssm_parameters_by_path" "token_path" {
+  path            = regex("^(.*)/[^/]+$", var.token_parameter_name)[0]
+  with_decryption = false
+}
+
+data "aws_kms_key" "token" {
+  key_id = var.token_kms_key_alias
 }
 
 data "aws_vpc_security_group_rules" "service" {
@@ -48,13 +58,19 @@ data "aws_vpc_security_group_rule" "service" {
   security_group_rule_id = each.value
 }
 
-output "token_value" {
-  value     = data.aws_ssm_parameter.token.value
-  sensitive = true
+output "token_parameters" {
+  description = "Parameters under the token parameter's path (names only)."
+  value       = data.aws_ssm_parameters_by_path.token_path.names
 }
 
-output "token_type" {
-  value = data.aws_ssm_parameter.token.type
+output "token_key" {
+  description = "The key behind the token alias: arn, key_manager, key_state, key_usage."
+  value = {
+    arn         = data.aws_kms_key.token.arn
+    key_manager = data.aws_kms_key.token.key_manager
+    key_state   = data.aws_kms_key.token.key_state
+    key_usage   = data.aws_kms_key.token.key_usage
+  }
 }
 
 output "rules" {
