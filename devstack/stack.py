@@ -163,8 +163,10 @@ def restore_snapshot(url: str, key: str, report: Callable[[str], None]) -> bool:
 
 
 def apply_infrastructure(env: Mapping[str, str], report: Callable[[str], None]) -> None:
-    report("infrastructure: state bucket (terragrunt init of live/local/s3, backend bootstrap)")
-    terragrunt.init_unit(STACK_DIR / "s3", env)
+    # The state bucket first, by the init of a unit without dependencies (one with them would
+    # read their outputs from the bucket that does not exist yet), not by units racing for it.
+    report("infrastructure: state bucket (terragrunt init of live/local/kms, backend bootstrap)")
+    terragrunt.init_unit(STACK_DIR / "kms", env)
     report("infrastructure: terragrunt run --all apply in live/local (log .local/terragrunt.log)")
     with open(LOCAL_DIR / "terragrunt.log", "a", encoding="utf-8") as log:
         terragrunt.run_all(
