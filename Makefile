@@ -142,8 +142,8 @@ LIVE_RUN = $(if $(filter $(ENV),$(LIVE_ENVS)),,$(error ENV must be one of: $(LIV
 up: venv tools ## The whole system on 127.0.0.1: emulator :4566, live/local applied, its ECS tasks, the ALB on :8080
 	@python -m devstack.stack up
 
-down: venv ## Stop everything `make up` started; remove .local and live/local caches
-	@python -m devstack.stack down
+down: venv ## Stop everything `make up` started, keep an emulator snapshot for a fast re-up (CLEAN=1 drops it); remove the rest of .local and live/local caches
+	@python -m devstack.stack down $(if $(CLEAN),--clean)
 
 objects: venv ## List the objects the worker wrote to the local data bucket
 	@python -m devstack.stack objects

@@ -77,18 +77,22 @@ def is_ready(endpoint: str) -> bool:
 
 
 def start(
-    port: int, log_path: Path | None = None, settings: Mapping[str, str] | None = None
+    port: int,
+    log_path: Path | None = None,
+    settings: Mapping[str, str] | None = None,
+    state_dir: Path | None = None,
 ) -> Emulator:
     """Start moto server on 127.0.0.1:port and wait until it answers.
 
     `settings` are server settings on top of stack.json's, e.g. INITIAL_NO_AUTH_ACTION_COUNT
-    for IAM enforcement (tests/security).
+    for IAM enforcement (tests/security); `state_dir` enables its snapshots (moto_server.py).
     """
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - owned by the child
     env = {**os.environ, **EMULATOR_ENV, **SERVER_SETTINGS, **(settings or {})}
     # moto_server with the provider-compatibility fixes of devstack/moto_server.py.
+    argv = [sys.executable, "-m", "devstack.moto_server", "-H", HOST, "-p", str(port)]
     process = subprocess.Popen(  # noqa: S603 - fixed argv
-        [sys.executable, "-m", "devstack.moto_server", "-H", HOST, "-p", str(port)],
+        [*argv, "--state-dir", str(state_dir)] if state_dir else argv,
         cwd=REPO_ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -120,10 +124,12 @@ def stop(emulator: Emulator) -> None:
 
 @contextmanager
 def running(
-    port: int | None = None, settings: Mapping[str, str] | None = None
+    port: int | None = None,
+    settings: Mapping[str, str] | None = None,
+    state_dir: Path | None = None,
 ) -> Iterator[Emulator]:
     """A moto server for the duration of the block (a free port by default)."""
-    emulator = start(port or free_port(), settings=settings)
+    emulator = start(port or free_port(), settings=settings, state_dir=state_dir)
     try:
         yield emulator
     finally:

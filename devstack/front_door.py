@@ -17,6 +17,8 @@ them on 127.0.0.1 the way an ALB does:
   unhealthy; the twin does not, so a broken health check shows), 502 when a target refuses
   the connection, 504 when it does not answer within the load balancer's idle timeout; the
   bodies are the ALB's.
+* Request bodies with Content-Length or `Transfer-Encoding: chunked` (decoded, sent on with a
+  Content-Length, as an ALB may); a malformed chunked body is a 400 that reaches no target.
 * X-Forwarded-For/-Proto/-Port and X-Amzn-Trace-Id added; with
   routing.http.drop_invalid_header_fields.enabled, headers whose names are not [-A-Za-z0-9]+
   are dropped.
@@ -43,7 +45,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 HOST = "127.0.0.1"
 DEFAULT_PORT_MAP = {80: 8080}
@@ -54,16 +56,73 @@ HOP_BY_HOP = frozenset(
      "transfer-encoding", "upgrade", "host", "content-length"}
 )  # fmt: skip
 VALID_HEADER_NAME = re.compile(r"^[-A-Za-z0-9]+$")
-REASONS = {502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}
+REASONS = {
+    400: "Bad Request",
+    502: "Bad Gateway",
+    503: "Service Temporarily Unavailable",
+    504: "Gateway Time-out",
+}
 
 
 def error_body(status: int) -> bytes:
-    """The body an ALB sends with its own 5xx answers."""
+    """The body an ALB sends with its own 400 and 5xx answers."""
     title = f"{status} {REASONS[status]}"
     return (
         f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
         f"<center><h1>{title}</h1></center>\r\n</body>\r\n</html>\r\n"
     ).encode()
+
+
+# An ALB takes request bodies of any size; the twin keeps them in memory, so it caps them.
+MAX_BODY_BYTES = 64 * 1024 * 1024
+
+
+class BadRequestError(ValueError):
+    """A request the ALB answers 400 itself (a malformed body framing)."""
+
+
+def read_chunked(stream: BinaryIO, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The decoded body of a `Transfer-Encoding: chunked` request (RFC 9112 7.1): chunk
+    extensions ignored, trailer fields read and dropped."""
+    body = bytearray()
+    while True:
+        size_line = stream.readline(1024)
+        if not size_line.endswith(b"\n"):
+            raise BadRequestError("chunk size line missing or too long")
+        size_text = size_line.split(b";", 1)[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise BadRequestError(f"bad chunk size {size_text[:20]!r}") from None
+        if size < 0 or len(body) + size > limit:
+            raise BadRequestError("chunk size out of range")
+        if size == 0:
+            break
+        chunk = stream.read(size)
+        if len(chunk) != size or stream.read(2) != b"\r\n":
+            raise BadRequestError("chunk shorter than its size or not ended by CRLF")
+        body += chunk
+    for _ in range(100):  # the trailer section ends with an empty line
+        line = stream.readline(8192)
+        if line in (b"\r\n", b"\n"):
+            return bytes(body)
+        if not line:
+            break
+    raise BadRequestError("chunked body not ended by an empty line")
+
+
+def read_body(headers: Mapping[str, str], stream: BinaryIO) -> bytes:
+    """The request body, framed by Transfer-Encoding: chunked or Content-Length."""
+    encoding = str(headers.get("Transfer-Encoding") or "").strip().lower()
+    if encoding:
+        if encoding != "chunked":
+            raise BadRequestError(f"unsupported Transfer-Encoding {encoding!r}")
+        return read_chunked(stream)
+    text = str(headers.get("Content-Length") or "0").strip()
+    if not text.isdigit() or int(text) > MAX_BODY_BYTES:
+        raise BadRequestError(f"bad Content-Length {text[:20]!r}")
+    length = int(text)
+    return stream.read(length) if length else b""
 
 
 def listener_ports(setting: str) -> dict[int, int]:
@@ -496,8 +555,11 @@ def _handler(door: FrontDoor, listener: Listener) -> type[BaseHTTPRequestHandler
                 query=query,
                 headers={k.lower(): v for k, v in self.headers.items()},
             )
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
+            try:
+                body, framing_error = read_body(self.headers, self.rfile), ""
+            except BadRequestError as error:
+                body, framing_error = b"", str(error)
+                self.close_connection = True  # the rest of the stream cannot be framed
             trace = trace_id(started)
             action = choose_action(listener.rules, request)
             fields: dict[str, Any] = {
@@ -517,8 +579,18 @@ def _handler(door: FrontDoor, listener: Listener) -> type[BaseHTTPRequestHandler
                 "redirect": "-",
                 "error": "-",
             }
-            status, headers, payload = self._act(action, request, body, trace, fields)
-            self.send_response(status)
+            if framing_error:
+                fields["actions"] = "-"
+                status, headers, payload = self._error(400, fields, "-")
+            else:
+                status, headers, payload = self._act(action, request, body, trace, fields)
+            # A forwarded answer keeps the target's Server and Date; the ALB's own have its.
+            self.send_response_only(status)
+            names = {name.lower() for name, _ in headers}
+            if "server" not in names:
+                self.send_header("Server", self.version_string())
+            if "date" not in names:
+                self.send_header("Date", self.date_time_string())
             for name, value in headers:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(payload)))

@@ -1,6 +1,6 @@
 """moto server with the compatibility fixes the Terraform AWS provider needs.
 
-    python -m devstack.moto_server -H 127.0.0.1 -p 4566      # same arguments as moto_server
+    python -m devstack.moto_server -H 127.0.0.1 -p 4566 [--state-dir DIR]
 
 Against a plain moto 5.2.5 server two resources of the stack never finish creating:
 
@@ -20,23 +20,41 @@ those keys are evaluated as AWS does before moto sees the policy: aws:SecureTran
 s3:x-amz-server-side-encryption-aws-kms-key-id are the object request's headers (Null,
 StringEquals, StringNotEquals). A statement whose conditions hold stays without them, one whose
 conditions do not hold is dropped; statements with other condition keys are left to moto.
+
+With `--state-dir DIR` the server also saves and restores its whole state (devstack/moto_state.py)
+for the twin's fast re-up: `POST /_devstack/state/save?name=N` writes DIR/N.pickle,
+`POST /_devstack/state/load?name=N` replaces everything the server holds with it. N is a hex
+key (the inputs' hash): the server reads and writes no other file.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import re
+import signal
 import sys
 from collections.abc import Mapping
 from contextvars import ContextVar
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from moto import server
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
 from moto.iam.access_control import IAMPolicy, PermissionResult
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
 from moto.s3.models import FakeBucket
 from moto.s3.responses import S3Response
 from moto.sqs.models import Queue
+from werkzeug.serving import run_simple
+from werkzeug.wrappers import Request, Response
+
+from devstack import moto_state
 
 REDRIVE_ALLOW_POLICY = "RedriveAllowPolicy"
 
@@ -192,9 +210,63 @@ def apply_fixes() -> None:
     Queue.attributes = _with_redrive_allow_policy(Queue.attributes)  # type: ignore[method-assign,assignment]
 
 
+STATE_PATH = "/_devstack/state/"
+_STATE_NAME = re.compile(r"[0-9a-f]{8,64}", re.ASCII)
+
+
+class StateEndpoints:
+    """moto's WSGI application plus the save/load endpoints (files only in `state_dir`)."""
+
+    def __init__(self, app: Any, state_dir: Path) -> None:
+        self._app = app
+        self._state_dir = state_dir
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if not str(environ.get("PATH_INFO", "")).startswith(STATE_PATH):
+            return self._app(environ, start_response)
+        return self._state(Request(environ))(environ, start_response)
+
+    def _state(self, request: Request) -> Response:
+        action = request.path.removeprefix(STATE_PATH)
+        name = request.args.get("name", "")
+        if request.method != "POST" or action not in {"save", "load"}:
+            return _json({"error": f"POST {STATE_PATH}save or load expected"}, 404)
+        if not _STATE_NAME.fullmatch(name):
+            return _json({"error": "name must be 8-64 lowercase hex digits"}, 400)
+        path = self._state_dir / f"{name}.pickle"
+        try:
+            if action == "save":
+                self._state_dir.mkdir(parents=True, exist_ok=True)
+                services = moto_state.save(path, {"scaling_tags": _SCALING_TAGS})
+            elif not path.is_file():
+                return _json({"error": f"no snapshot {name}"}, 404)
+            else:
+                services, extra = moto_state.load(path)
+                _SCALING_TAGS.clear()
+                _SCALING_TAGS.update(extra.get("scaling_tags", {}))
+        except moto_state.StateError as error:
+            return _json({"error": str(error)}, 500)
+        return _json({"name": name, "services": services}, 200)
+
+
+def _json(body: dict[str, Any], status: int) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
 def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m devstack.moto_server")
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, required=True)
+    parser.add_argument("--state-dir", type=Path, help="enables the state endpoints")
+    args = parser.parse_args(argv)
+    # As moto_server does: its URLs name the port; SIGTERM ends the process cleanly.
+    os.environ.setdefault("MOTO_PORT", str(args.port))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     apply_fixes()
-    server.main(argv)
+    app: Any = DomainDispatcherApplication(create_backend_app)
+    if args.state_dir:
+        app = StateEndpoints(app, args.state_dir)
+    run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
 
 
 if __name__ == "__main__":

@@ -1,14 +1,17 @@
 """The local twin of the stack: `make up`, `make down`, `make objects`.
 
     python -m devstack.stack up       # emulator, live/local applied, both services, curl line
-    python -m devstack.stack down     # stop everything `up` started, remove local state
+    python -m devstack.stack down     # stop everything `up` started, keep a snapshot of the
+                                      # emulator, remove the rest of the local state
+    python -m devstack.stack down --clean   # ... and drop the snapshots
     python -m devstack.stack objects  # list the objects in the local data bucket
 
 `up` deploys live/local with the same Terragrunt units and modules as every environment into
-a moto server on 127.0.0.1:4566 (AWS_EMULATOR_ENDPOINT overrides), then runs the frontend
-(127.0.0.1:5000) and the worker (127.0.0.1:5001) with `make serve-frontend` / `make
-serve-worker`, configured from the units' outputs with the variables the ECS task definitions
-set. Everything it starts is recorded in .local/ (pidfiles, logs, stack.env).
+a moto server on 127.0.0.1:4566 (AWS_EMULATOR_ENDPOINT overrides) or restores the snapshot the
+last `down` kept (devstack/snapshots.py: no apply when the inputs are unchanged), then runs the
+ECS services' tasks from their task definitions (devstack/tasks.py) and the load balancer
+(devstack/front_door.py). Everything it starts is recorded in .local/ (pidfiles, logs,
+stack.env).
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,13 +32,17 @@ from urllib.parse import urlparse
 
 import boto3
 
-from devstack import emulator, front_door, processes, stackdef, terragrunt, token
+from devstack import emulator, front_door, processes, snapshots, stackdef, terragrunt, token
 from devstack import tasks as tasks_lib
 from devstack.stackdef import REPO_ROOT
 
 LOCAL_DIR = REPO_ROOT / ".local"
 STACK_DIR = REPO_ROOT / "live" / "local"
 STACK_ENV = LOCAL_DIR / "stack.env"
+# Kept by `make down` (only `make down CLEAN=1` drops them): devstack/snapshots.py.
+SNAPSHOT_DIR = LOCAL_DIR / "snapshots"
+# The inputs key of what the running emulator holds (applied or restored): `down` saves under it.
+APPLIED_KEY = LOCAL_DIR / "applied.key"
 DEFAULT_ENDPOINT = stackdef.EMULATOR.endpoint
 FRONTEND_PORT = stackdef.SERVICES["frontend"].port
 WORKER_PORT = stackdef.SERVICES["worker"].port
@@ -121,26 +127,46 @@ def aws_env(url: str) -> dict[str, str]:
 # --- steps of `up` ---------------------------------------------------------------------------
 
 
-def ensure_emulator(url: str, report: Callable[[str], None]) -> None:
+def ensure_emulator(url: str, report: Callable[[str], None]) -> bool:
+    """A running emulator at `url`; True when this call started it (empty)."""
     pidfile = LOCAL_DIR / "emulator.pid"
     pid = processes.read_pid(pidfile)
     if pid is not None and processes.owns_group(pid) and emulator.is_ready(url):
         report(f"emulator: already running at {url}")
-        return
+        return False
     port = emulator_port(url)
     if processes.listening(port):
         raise StackError(f"port {port} is in use by a process `make up` did not start")
     report(f"emulator: starting moto server at {url} (log .local/emulator.log)")
-    server = emulator.start(port, log_path=LOCAL_DIR / "emulator.log")
+    server = emulator.start(port, log_path=LOCAL_DIR / "emulator.log", state_dir=SNAPSHOT_DIR)
     if server.process is None:
         raise StackError("the emulator started without a process to track")
     pidfile.write_text(f"{server.process.pid}\n", encoding="ascii")
     report("emulator: ready")
+    return True
+
+
+def restore_snapshot(url: str, key: str, report: Callable[[str], None]) -> bool:
+    """Restore the snapshot `make down` kept, if any; True when the apply is needed."""
+    decision = snapshots.decide(key, SNAPSHOT_DIR)
+    report(f"snapshot: {decision.describe()}")
+    if decision.restore is None:
+        return True
+    try:
+        services = snapshots.call(url, "load", decision.restore)
+    except snapshots.SnapshotError as error:
+        # The emulator reads the whole file before it replaces anything: still empty.
+        report(f"snapshot: NOT RESTORED ({error}): full apply")
+        return True
+    report(f"snapshot: restored {services} services into the emulator")
+    return decision.apply
 
 
 def apply_infrastructure(env: Mapping[str, str], report: Callable[[str], None]) -> None:
-    report("infrastructure: state bucket (terragrunt init of live/local/s3, backend bootstrap)")
-    terragrunt.init_unit(STACK_DIR / "s3", env)
+    # The state bucket first, by the init of a unit without dependencies (one with them would
+    # read their outputs from the bucket that does not exist yet), not by units racing for it.
+    report("infrastructure: state bucket (terragrunt init of live/local/kms, backend bootstrap)")
+    terragrunt.init_unit(STACK_DIR / "kms", env)
     report("infrastructure: terragrunt run --all apply in live/local (log .local/terragrunt.log)")
     with open(LOCAL_DIR / "terragrunt.log", "a", encoding="utf-8") as log:
         terragrunt.run_all(
@@ -154,11 +180,23 @@ def apply_infrastructure(env: Mapping[str, str], report: Callable[[str], None]) 
     report("infrastructure: applied")
 
 
-def read_outputs(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
-    units = ("sqs", "s3", "ecs")
-    with ThreadPoolExecutor(max_workers=len(units)) as pool:
-        results = pool.map(lambda unit: terragrunt.outputs(STACK_DIR / unit, env), units)
-        return dict(zip(units, results, strict=True))
+def dead_letter_queue(sqs: Any, queue_url: str) -> str:
+    """The URL of the queue's dead-letter queue (its redrive policy's target)."""
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["RedrivePolicy"])
+    policy = attributes.get("Attributes", {}).get("RedrivePolicy")
+    if not policy:
+        raise StackError(f"{queue_url} has no redrive policy: no dead-letter queue")
+    name = str(json.loads(policy)["deadLetterTargetArn"]).rsplit(":", 1)[-1]
+    return str(sqs.get_queue_url(QueueName=name)["QueueUrl"])
+
+
+def token_key(ssm: Any, parameter: str) -> str:
+    """The KMS key the token parameter is encrypted with (the ecs unit's token key)."""
+    found = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [parameter]}])
+    keys = [str(item["KeyId"]) for item in found["Parameters"] if item.get("KeyId")]
+    if len(keys) != 1:
+        raise StackError(f"token parameter {parameter}: no KMS key found ({found['Parameters']})")
+    return keys[0]
 
 
 def client(service: str, url: str, region: str) -> Any:
@@ -418,11 +456,15 @@ def up(report: Callable[[str], None]) -> int:
         )
         print_ready(settings, report)
         return 0
-    ensure_emulator(url, report)
-    apply_infrastructure(env, report)
-    report("outputs: terragrunt output -json (sqs, s3, ecs)")
-    outputs = read_outputs(env)
-    create_token(url, outputs["ecs"], report)
+    key = snapshots.inputs_key()
+    started = ensure_emulator(url, report)
+    # A running emulator keeps what it has (a restore would roll back what happened since).
+    if not started or restore_snapshot(url, key, report):
+        apply_infrastructure(env, report)
+        report("outputs: terragrunt output -json (ecs)")
+        create_token(url, terragrunt.outputs(STACK_DIR / "ecs", env), report)
+    # else the restored SSM holds the token already.
+    APPLIED_KEY.write_text(key + "\n", encoding="ascii")
     deployment = Deployment.read(url, region)
     tasks = start_tasks(deployment, env, report)
     start_front_door(deployment, env, report)
@@ -435,16 +477,19 @@ def up(report: Callable[[str], None]) -> int:
         client("secretsmanager", url, region),
         deployment.cluster,
     )
+    # What the tasks were given (no `terragrunt output`: a restored stack has no caches).
     frontend_env = next(spec.environment for spec in specs if spec.key == "frontend")
+    worker_env = next(spec.environment for spec in specs if spec.key == "worker")
+    queue_url = worker_env["QUEUE_URL"]
     settings = StackSettings(
         endpoint=url,
         region=region,
         alb_url=deployment.alb_url,
-        queue_url=str(outputs["sqs"]["queue_url"]),
-        dlq_url=str(outputs["sqs"]["dlq_url"]),
-        data_bucket=str(outputs["s3"]["bucket_name"]),
+        queue_url=queue_url,
+        dlq_url=dead_letter_queue(client("sqs", url, region), queue_url),
+        data_bucket=worker_env["DATA_BUCKET"],
         token_parameter=frontend_env["TOKEN_PARAMETER"],
-        token_key=str(outputs["ecs"]["token_kms_key_arn"]),
+        token_key=token_key(client("ssm", url, region), frontend_env["TOKEN_PARAMETER"]),
     )
     write_stack_env(settings)
     print_ready(settings, report)
@@ -454,13 +499,40 @@ def up(report: Callable[[str], None]) -> int:
 # --- down and objects ------------------------------------------------------------------------
 
 
-def remove_local_state() -> None:
-    """Terragrunt caches and lock files of live/local (its state lived in the emulator)."""
+def remove_local_state(clean: bool) -> None:
+    """Terragrunt caches and lock files of live/local (its state lived in the emulator), and
+    .local except the snapshots (all of it when `clean`)."""
     for cache in list(STACK_DIR.rglob(".terragrunt-cache")):
         shutil.rmtree(cache, ignore_errors=True)
     for lock_file in STACK_DIR.glob("*/.terraform.lock.hcl"):
         lock_file.unlink(missing_ok=True)
-    shutil.rmtree(LOCAL_DIR, ignore_errors=True)
+    if clean or not LOCAL_DIR.is_dir():
+        shutil.rmtree(LOCAL_DIR, ignore_errors=True)
+        return
+    for path in LOCAL_DIR.iterdir():
+        if path == SNAPSHOT_DIR:
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def save_snapshot(url: str, report: Callable[[str], None]) -> None:
+    """The emulator's state under the key of what was applied into it (none: nothing to keep,
+    e.g. an apply that failed)."""
+    pid = processes.read_pid(LOCAL_DIR / "emulator.pid")
+    if not APPLIED_KEY.is_file() or pid is None or not processes.owns_group(pid):
+        report("snapshot: nothing applied to keep")
+        return
+    key = APPLIED_KEY.read_text(encoding="ascii").strip()
+    try:
+        services = snapshots.call(url, "save", key)
+    except snapshots.SnapshotError as error:
+        report(f"snapshot: NOT SAVED ({error}); the next `make up` applies from scratch")
+        return
+    snapshots.prune(SNAPSHOT_DIR, keep=key)
+    report(f"snapshot: saved {services} services as {key[:12]} (.local/snapshots)")
 
 
 def stop_pidfile(name: str, pidfile: Path, timeout: float, report: Callable[[str], None]) -> None:
@@ -472,7 +544,7 @@ def stop_pidfile(name: str, pidfile: Path, timeout: float, report: Callable[[str
     report(f"{name}: {'stopped' if stopped else 'DID NOT STOP'} (pid {pid})")
 
 
-def down(report: Callable[[str], None]) -> int:
+def down(report: Callable[[str], None], clean: bool = False) -> int:
     url = endpoint()
     stop_pidfile(FRONT_DOOR.name, FRONT_DOOR.pidfile, 15.0, report)
     # The tasks process stops its tasks (each within its stop timeout) before it exits.
@@ -483,9 +555,12 @@ def down(report: Callable[[str], None]) -> int:
             report(f"{task['service']} task {task['number']}: stopped (pid {task['pid']})")
             if not stopped:
                 report(f"{task['service']} task {task['number']}: DID NOT STOP")
+    if not clean:
+        save_snapshot(url, report)
     stop_pidfile("emulator", LOCAL_DIR / "emulator.pid", 15.0, report)
-    remove_local_state()
-    report("local state: removed .local and live/local caches")
+    remove_local_state(clean)
+    kept = "" if clean else " (kept .local/snapshots)"
+    report(f"local state: removed .local and live/local caches{kept}")
     alb_port = front_door.local_port(80, front_door.listener_ports(""))
     busy = [
         port
@@ -527,9 +602,14 @@ COMMANDS: dict[str, Callable[[Callable[[str], None]], int]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("command", choices=sorted(COMMANDS))
+    parser.add_argument("--clean", action="store_true", help="down: drop the snapshots too")
     args = parser.parse_args(argv)
+    if args.clean and args.command != "down":
+        parser.error("--clean goes with down only")
     report = Progress()
     try:
+        if args.command == "down":
+            return down(report, clean=args.clean)
         return COMMANDS[args.command](report)
     except (StackError, terragrunt.TerragruntError, TimeoutError, RuntimeError) as error:
         report(f"error: {error}")

@@ -18,10 +18,13 @@ container:
   the task unhealthy; 127.0.0.1:<containerPort> in the command becomes the task's port).
 
 A task that exits or turns unhealthy is stopped and replaced, as the ECS scheduler does (with
-a back-off when tasks keep failing at start). Tasks of a service with a load balancer are
-registered in its target group (target type ip: Id 127.0.0.1, Port = the task's port) when
-they start and deregistered when they stop. The emulator keys targets by Id only, so a target
-group holds one task at a time: the local environment runs one task per service.
+a back-off when tasks keep failing at start). A change of a service's `desiredCount`
+(`aws ecs update-service --desired-count N`, read every few seconds) starts or stops tasks:
+`--desired-count 0` pauses the worker, e.g. to look at the queues undisturbed.
+Tasks of a service with a load balancer are registered in its target group (target type ip:
+Id 127.0.0.1, Port = the task's port) when they start and deregistered when they stop. The
+emulator keys targets by Id only, so a target group holds one task at a time: the local
+environment runs one task per service.
 The running tasks and the last stopped ones are written to the state file (`make up`, tests).
 """
 
@@ -51,6 +54,8 @@ SUPERVISE_INTERVAL_S = 0.5
 FAILED_START_S = 10.0
 MAX_BACKOFF_S = 30.0
 STOPPED_KEPT = 20
+# How often the services' desiredCount is read again.
+DESIRED_REFRESH_S = 2.0
 
 
 class TaskDefinitionError(ValueError):
@@ -239,8 +244,15 @@ class Supervisor:
         log_dir: Path,
         state_file: Path,
         report: Callable[[str], None] = print,
+        ecs: Any = None,
+        cluster: str = "",
     ) -> None:
         self.specs = specs
+        # desiredCount by service, followed when `ecs` is given (the task definitions are not).
+        self.desired = {spec.service: spec.desired for spec in specs}
+        self.ecs = ecs
+        self.cluster = cluster
+        self.desired_read = time.monotonic()
         self.elbv2 = elbv2
         self.aws = aws
         self.log_dir = log_dir
@@ -334,8 +346,27 @@ class Supervisor:
             if task.failures >= check.retries:
                 task.health = "UNHEALTHY"
 
+    def refresh_desired(self) -> None:
+        """Read desiredCount again; stop the newest tasks of a service scaled in."""
+        if self.ecs is None or time.monotonic() - self.desired_read < DESIRED_REFRESH_S:
+            return
+        self.desired_read = time.monotonic()
+        services = self.ecs.describe_services(cluster=self.cluster, services=list(self.desired))
+        for service in services["services"]:
+            name, count = service["serviceName"], int(service["desiredCount"])
+            if count != self.desired.get(name, count):
+                self.report(f"{name}: desiredCount {self.desired[name]} -> {count}")
+            self.desired[name] = count
+            running = [task for task in self.tasks if task.spec.service == name]
+            for task in sorted(running, key=lambda task: task.number)[count:]:
+                self.retire(task, f"Scaling activity initiated by (desiredCount {count})")
+                # A scale-in is no failed start: no back-off when it is scaled out again.
+                self.not_before.pop(name, None)
+                self.failed_starts[name] = 0
+
     def step(self) -> None:
-        """One pass of the scheduler: reap, health-check, replace, record."""
+        """One pass of the scheduler: desired counts, reap, health-check, replace, record."""
+        self.refresh_desired()
         for task in list(self.tasks):
             code = task.process.poll()
             if code is not None:
@@ -347,8 +378,9 @@ class Supervisor:
         now = time.monotonic()
         for spec in self.specs:
             running = sum(1 for task in self.tasks if task.spec is spec)
-            if running < spec.desired and now >= self.not_before.get(spec.service, 0.0):
-                for _ in range(spec.desired - running):
+            desired = self.desired[spec.service]
+            if running < desired and now >= self.not_before.get(spec.service, 0.0):
+                for _ in range(desired - running):
                     self.tasks.append(self.launch(spec))
         self.write_state()
 
@@ -395,7 +427,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     aws = {**emulator.EMULATOR_ENV, "AWS_ENDPOINT_URL": endpoint}
     supervisor = Supervisor(
-        specs, clients["elbv2"], aws=aws, log_dir=args.logs, state_file=args.state, report=report
+        specs,
+        clients["elbv2"],
+        aws=aws,
+        log_dir=args.logs,
+        state_file=args.state,
+        report=report,
+        ecs=clients["ecs"],
+        cluster=args.cluster,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

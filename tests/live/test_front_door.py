@@ -4,7 +4,9 @@ loopback behind it, with the ELBv2 state in moto's in-process mock."""
 from __future__ import annotations
 
 import http.client
+import io
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -132,6 +134,24 @@ def test_trace_id_has_the_alb_shape() -> None:
     assert len(trace.rsplit("-", 1)[1]) == 24
 
 
+def test_chunked_bodies_are_decoded_and_malformed_ones_refused() -> None:
+    framed = b"4;ext=1\r\nWiki\r\n6\r\npedia \r\nE\r\nin \r\n\r\nchunks.\r\n0\r\nX-T: 1\r\n\r\nNEXT"
+    stream = io.BytesIO(framed)
+    assert front_door.read_chunked(stream) == b"Wikipedia in \r\n\r\nchunks."
+    assert stream.read() == b"NEXT"  # the next request on the connection is left intact
+    headers = {"Transfer-Encoding": "chunked"}
+    assert front_door.read_body(headers, io.BytesIO(b"0\r\n\r\n")) == b""
+    for bad in (b"zz\r\nab\r\n0\r\n\r\n", b"5\r\nab\r\n", b"2\r\nabXY0\r\n\r\n", b"2\r\nab\r\n"):
+        with pytest.raises(front_door.BadRequestError):
+            front_door.read_chunked(io.BytesIO(bad))
+    with pytest.raises(front_door.BadRequestError, match="chunk size out of range"):
+        front_door.read_chunked(io.BytesIO(b"10\r\n" + b"x" * 16 + b"\r\n0\r\n\r\n"), limit=8)
+    with pytest.raises(front_door.BadRequestError, match="Transfer-Encoding"):
+        front_door.read_body({"Transfer-Encoding": "gzip"}, io.BytesIO(b""))
+    with pytest.raises(front_door.BadRequestError, match="Content-Length"):
+        front_door.read_body({"Content-Length": "-1"}, io.BytesIO(b""))
+
+
 # --- a real backend behind the front door ----------------------------------------------------
 
 
@@ -140,6 +160,21 @@ class Backend(BaseHTTPRequestHandler):
 
     def log_message(self, *args: Any) -> None:
         """Quiet."""
+
+    def do_POST(self) -> None:
+        """The body it got and how it was framed."""
+        length = int(self.headers.get("Content-Length") or 0)
+        seen = {
+            "body": self.rfile.read(length).decode(),
+            "content-length": self.headers.get("Content-Length"),
+            "transfer-encoding": self.headers.get("Transfer-Encoding"),
+        }
+        body = json.dumps(seen).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def do_GET(self) -> None:
         if self.path == "/slow":
@@ -286,6 +321,39 @@ def test_alb_forwards_to_healthy_targets_and_answers_like_an_alb(
         assert seen["x-forwarded-port"] == "80"
         assert seen["x-amzn-trace-id"].startswith("Root=1-")
         assert "bad_name" not in seen
+
+        # A chunked request body reaches the target whole, with its length.
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            parts = [b'{"data": ', b'"chunked"', b"}"]
+            connection.request("POST", "/", body=iter(parts), encode_chunked=True)
+            response = connection.getresponse()
+            seen = json.loads(response.read())
+        finally:
+            connection.close()
+        assert response.status == 200
+        assert seen == {
+            "body": '{"data": "chunked"}',
+            "content-length": "19",
+            "transfer-encoding": None,
+        }
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            raw.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
+            answer = raw.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 400 "), answer
+        assert b"400 Bad Request" in answer
+
+        # A forwarded answer carries the target's Server and Date once, not the ALB's too.
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            connection.request("GET", "/")
+            response = connection.getresponse()
+            response.read()
+        finally:
+            connection.close()
+        servers = [v for k, v in response.getheaders() if k.lower() == "server"]
+        assert servers == [f"{Backend.server_version} {Backend.sys_version}"], servers
+        assert len([k for k, _ in response.getheaders() if k.lower() == "date"]) == 1
 
         assert get(port, "/fixed") == (418, b"teapot")
         assert get(port, "/missing")[0] == 404  # the target's own answer is passed on

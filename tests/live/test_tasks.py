@@ -234,3 +234,34 @@ def test_a_task_that_exits_is_deregistered_and_replaced(
         for task in list(twin.tasks):
             twin.retire(task, "test over")
     assert registered() == set()
+
+
+@pytest.mark.integration
+def test_desired_count_changes_start_and_stop_tasks(
+    aws: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`aws ecs update-service --desired-count 0` pauses the service, 1 resumes it at once."""
+    monkeypatch.setattr(tasks, "DESIRED_REFRESH_S", 0.0)
+    sleeper = ["python", "-c", "import time; time.sleep(60)"]
+    create_service(aws, worker_container(WORKER_ENV, command=sleeper))
+    twin = supervisor(aws, tmp_path)
+    twin.ecs, twin.cluster = aws["ecs"], "twin-cluster"
+    try:
+        twin.step()
+        (first,) = twin.tasks
+        aws["ecs"].update_service(
+            cluster="twin-cluster", service="queue-worker-service", desiredCount=0
+        )
+        twin.step()
+        assert twin.tasks == []
+        assert first.process.returncode is not None
+        assert twin.stopped[-1]["reason"] == "Scaling activity initiated by (desiredCount 0)"
+        aws["ecs"].update_service(
+            cluster="twin-cluster", service="queue-worker-service", desiredCount=1
+        )
+        twin.step()  # no failed-start back-off after a scale-in
+        (second,) = twin.tasks
+        assert second.number == first.number + 1
+    finally:
+        for task in list(twin.tasks):
+            twin.retire(task, "test over")
