@@ -101,14 +101,14 @@ load: venv ## Load the frontend at rising concurrency (emulator and a fast stub)
 	@python -m devstack.bench.load $(LOAD_ARGS)
 
 # --- Terraform modules (modules/) ------------------------------------------------------
-# terraform test (plan + apply + assert + destroy) of every module, and the composition test
-# (tests/composition, every module wired as an environment), each against a moto server of its
-# own (devstack/module_tests.py); tests/modules (pytest) proves older module layouts' state
+# terraform test (plan + apply + assert + destroy) of every module, each against a moto server
+# of its own (devstack/module_tests.py; the modules wired as an environment are the twin's
+# test); tests/modules (pytest) proves older module layouts' state
 # follows the code (moved blocks). checkov, TFLint and the README tables check on modules/ are
 # lint hooks.
 MODULE_DIRS = $(sort $(dir $(wildcard modules/*/README.md)))
 .PHONY: test-modules validate-modules docs docs-check tflint checkov-modules
-test-modules: venv tools ## Modules: apply+assert+destroy against moto, the composition (MODULES="vpc ecs" for some), state moves
+test-modules: venv tools ## Modules: apply+assert+destroy against moto (MODULES="vpc ecs" for some), state moves
 	@python -m devstack.module_tests $(MODULES)
 	@$(if $(MODULES),,pytest -q tests/modules)
 

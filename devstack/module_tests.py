@@ -4,7 +4,8 @@
     python -m devstack.module_tests --validate-only   # init -backend=false + validate only
 
 TARGET is a module name (`vpc` for modules/vpc) or a directory of this repository with
-tests/*.tftest.hcl; by default every modules/<name>/ with tests, then tests/composition.
+tests/*.tftest.hcl; by default every modules/<name>/ with tests. How the modules fit together
+as an environment is the twin's test (tests/live/test_local_stack.py: live/local applied).
 For each target, four at a time (most of a run is the provider's client-side waits):
 1. a moto server of its own (devstack.moto_server, with the provider-compatibility fixes) on a
    free loopback port;
@@ -39,7 +40,6 @@ from pathlib import Path
 from devstack import emulator, terraform
 from devstack.stackdef import EMULATOR, REGION, REPO_ROOT
 
-COMPOSITION = "tests/composition"
 _COPY_IGNORE = shutil.ignore_patterns(".terraform", "*.tfstate*", ".terraform.lock.hcl")
 PROVIDER_LOCK = REPO_ROOT / ".terraform.lock.hcl"
 
@@ -53,14 +53,11 @@ class Outcome:
 
 
 def default_targets() -> list[str]:
-    targets = [
+    return [
         f"modules/{path.parent.name}"
         for path in sorted(REPO_ROOT.glob("modules/*/tests"))
         if any(path.glob("*.tftest.hcl"))
     ]
-    if any((REPO_ROOT / COMPOSITION / "tests").glob("*.tftest.hcl")):
-        targets.append(COMPOSITION)
-    return targets
 
 
 def resolve(argument: str) -> str:

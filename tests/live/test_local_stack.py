@@ -28,7 +28,7 @@ from devstack import emulator as emulator_lib
 from devstack import processes, stack
 from devstack import terragrunt as tg
 from devstack.live import LIVE, warnings_in
-from devstack.stackdef import EMULATOR, REGION, REPO_ROOT, SERVICES
+from devstack.stackdef import EMULATOR, NAME_PREFIX, REGION, REPO_ROOT, SERVICES
 
 ALB_PORT = 8080
 PORTS = (EMULATOR.port, stack.FRONTEND_PORT, stack.WORKER_PORT, ALB_PORT)
@@ -199,6 +199,8 @@ def test_make_up_curl_object_make_down() -> None:
         assert values[key], key
     assert values["DLQ_URL"] != values["QUEUE_URL"]
 
+    assert_wired_as_live_declares(values)
+
     # The printed command, pasted as is.
     curl_lines = [
         line.strip() for line in up.stdout.splitlines() if line.strip().startswith("curl ")
@@ -309,6 +311,64 @@ def test_make_up_curl_object_make_down() -> None:
     assert down.returncode == 0, down.stdout + down.stderr
     assert not [port for port in PORTS if processes.listening(port)]
     assert [path.name for path in (REPO_ROOT / ".local").iterdir()] == ["snapshots"]
+
+
+def assert_wired_as_live_declares(values: dict[str, str]) -> None:
+    """The applied units fit together as live/ wires them: names from stack.json and the
+    design, two zones behind one NAT gateway, images from this account's registry, an
+    HTTP-only load balancer, and the alarms watching the resources the other units made."""
+    name = f"{NAME_PREFIX}-local"
+    services = [service.ecs_service for service in SERVICES.values()]
+    ecs = aws_client("ecs", values)
+    (cluster,) = ecs.describe_clusters(clusters=[f"{name}-cluster"])["clusters"]
+    running = ecs.describe_services(cluster=cluster["clusterArn"], services=services)["services"]
+    assert sorted(s["serviceName"] for s in running) == sorted(services)
+    logs = aws_client("logs", values)
+    groups = {
+        g["logGroupName"] for g in logs.describe_log_groups(logGroupNamePrefix="/ecs/")["logGroups"]
+    }
+    assert {f"/ecs/{name}/{service}" for service in services} <= groups, groups
+
+    assert values["TOKEN_PARAMETER"] == "/app/frontend/token"
+    assert values["DLQ_URL"].endswith(f"/{name}-messages-dlq")
+    assert values["DATA_BUCKET"] == f"{name}-data-{EMULATOR.account_id}-{REGION}"
+
+    ec2 = aws_client("ec2", values)
+    (vpc,) = ec2.describe_vpcs(Filters=[{"Name": "tag:Environment", "Values": ["local"]}])["Vpcs"]
+    in_vpc = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
+    subnets = ec2.describe_subnets(Filters=in_vpc)["Subnets"]
+    assert len({s["AvailabilityZone"] for s in subnets}) == 2, subnets
+    nat = ec2.describe_nat_gateways(Filters=in_vpc)["NatGateways"]
+    assert len([g for g in nat if g["State"] != "deleted"]) == 1, nat
+
+    repositories = aws_client("ecr", values).describe_repositories()["repositories"]
+    assert {r["repositoryName"] for r in repositories} >= {
+        s.ecr_repository for s in SERVICES.values()
+    }
+    assert all(r["repositoryUri"].startswith(EMULATOR.account_id) for r in repositories)
+
+    elbv2 = aws_client("elbv2", values)
+    (balancer,) = elbv2.describe_load_balancers(Names=[name])["LoadBalancers"]
+    assert balancer["DNSName"]
+    listeners = elbv2.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
+    assert [listener["Protocol"] for listener in listeners] == ["HTTP"]
+
+    cloudwatch = aws_client("cloudwatch", values)
+    alarms = cloudwatch.describe_alarms(AlarmNamePrefix=f"{name}-")["MetricAlarms"]
+    by_name = {alarm["AlarmName"]: alarm for alarm in alarms}
+    assert len(by_name) == 5 + len(services), sorted(by_name)
+    dlq_alarm = by_name[f"{name}-dlq-messages"]
+    assert {"Name": "QueueName", "Value": f"{name}-messages-dlq"} in dlq_alarm["Dimensions"]
+    worker_alarm = by_name[f"{name}-{SERVICES['worker'].ecs_service}-tasks-below-desired"]
+    watched = [
+        dimension
+        for query in worker_alarm["Metrics"]
+        if "MetricStat" in query
+        for dimension in query["MetricStat"]["Metric"]["Dimensions"]
+    ]
+    assert {"Name": "ClusterName", "Value": f"{name}-cluster"} in watched, worker_alarm
+    dashboards = cloudwatch.list_dashboards()["DashboardEntries"]
+    assert name in {d["DashboardName"] for d in dashboards}
 
 
 def dead_letter_a_message_and_redrive_it(values: dict[str, str]) -> str:
