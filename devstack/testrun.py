@@ -78,7 +78,12 @@ def fast_stages() -> list[Stage]:
     return [
         Stage("lint", LINT, background=True),
         Stage("validate", [sys.executable, "-m", "devstack.module_tests", "--validate-only"], True),
-        Stage("unit", ["pytest", "-q", "-m", "not integration", *PYTEST_PATHS], background=True),
+        # Two workers: the unit tier mostly waits on loopback servers it starts.
+        Stage(
+            "unit",
+            ["pytest", "-q", "-n", "2", "-m", "not integration", *PYTEST_PATHS],
+            background=True,
+        ),
     ]
 
 

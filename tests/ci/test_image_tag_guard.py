@@ -43,6 +43,8 @@ def test_deployed_environments_refuse_to_plan_without_image_tags(environment: st
     assert GUARD.format(name="WORKER_IMAGE_TAG") in output
 
 
+# Integration: past the configuration, Terragrunt retries the unreachable state backend (~40 s).
+@pytest.mark.integration
 def test_local_plans_with_its_default_tag() -> None:
     output = plan_without_tags("local")
     assert "Required environment variable" not in output, output[-2000:]
