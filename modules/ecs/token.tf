@@ -32,41 +32,15 @@ removed {
   }
 }
 
+module "key_administration" {
+  source = "../key-admin-policy"
+
+  account_id = local.account_id
+  partition  = local.partition
+}
+
 data "aws_iam_policy_document" "token_key" {
-  # checkov:skip=CKV_ORG_8:In a key policy "*" is the key the policy is attached to, not every resource.
-  # checkov:skip=CKV_AWS_109:Key administration by this account's IAM (the root principal delegates to IAM policies); without it the key is unmanageable.
-  # checkov:skip=CKV_AWS_111:Same statement: key policies are scoped to their key ("*" = this key).
-  # checkov:skip=CKV_AWS_356:In a key policy "*" is the key itself; there is no narrower ARN to name.
-
-  # The account's IAM administers the key (AWS's "key administrators" actions, spelled out:
-  # no kms:*). It grants no use of the key: Encrypt and Decrypt only below.
-  statement {
-    sid    = "AccountAdministersTheKey"
-    effect = "Allow"
-    actions = [
-      "kms:CancelKeyDeletion",
-      "kms:Create*",
-      "kms:Delete*",
-      "kms:Describe*",
-      "kms:Disable*",
-      "kms:Enable*",
-      "kms:Get*",
-      "kms:List*",
-      "kms:Put*",
-      "kms:Revoke*",
-      "kms:RotateKeyOnDemand",
-      "kms:ScheduleKeyDeletion",
-      "kms:TagResource",
-      "kms:UntagResource",
-      "kms:Update*",
-    ]
-    resources = ["*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
+  source_policy_documents = [module.key_administration.json]
 
   # Who may use the key, each through SSM and for the token parameter only. Principals are
   # matched by aws:PrincipalArn (the root principal delegates to their IAM policies, which must

@@ -11,43 +11,18 @@ locals {
   root_arn   = "arn:${local.partition}:iam::${local.account_id}:root"
 }
 
+# The account's IAM administers every key; the statements below say who uses it, and how.
+module "key_administration" {
+  source = "../key-admin-policy"
+
+  account_id = local.account_id
+  partition  = local.partition
+}
+
 data "aws_iam_policy_document" "key" {
   for_each = var.keys
 
-  # checkov:skip=CKV_ORG_8:In a key policy "*" is the key the policy is attached to, not every resource.
-  # checkov:skip=CKV_AWS_109:Key administration by this account's IAM (the root principal delegates to IAM policies); without it the key is unmanageable.
-  # checkov:skip=CKV_AWS_111:Same statement: key policies are scoped to their key ("*" = this key).
-  # checkov:skip=CKV_AWS_356:In a key policy "*" is the key itself; there is no narrower ARN to name.
-
-  # The account's IAM administers the key (the "key administrators" actions, spelled out: no
-  # kms:*). Administration is not use: nothing here encrypts or decrypts.
-  statement {
-    sid    = "AccountAdministersTheKey"
-    effect = "Allow"
-    actions = [
-      "kms:CancelKeyDeletion",
-      "kms:Create*",
-      "kms:Delete*",
-      "kms:Describe*",
-      "kms:Disable*",
-      "kms:Enable*",
-      "kms:Get*",
-      "kms:List*",
-      "kms:Put*",
-      "kms:Revoke*",
-      "kms:RotateKeyOnDemand",
-      "kms:ScheduleKeyDeletion",
-      "kms:TagResource",
-      "kms:UntagResource",
-      "kms:Update*",
-    ]
-    resources = ["*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = [local.root_arn]
-    }
-  }
+  source_policy_documents = [module.key_administration.json]
 
   # The consumers (roles of this account matching `consumer_arns`, which also need an IAM
   # policy naming the key) use it only through the services that store the data, never to

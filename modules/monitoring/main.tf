@@ -22,43 +22,17 @@ locals {
 
 # --- KMS key (unless one is given) ----------------------------------------------------------
 
+module "key_administration" {
+  source = "../key-admin-policy"
+
+  account_id = local.account_id
+  partition  = local.partition
+}
+
 data "aws_iam_policy_document" "kms" {
   count = local.create_kms_key ? 1 : 0
 
-  # checkov:skip=CKV_ORG_8:In a key policy "*" is the key the policy is attached to, not every resource.
-  # checkov:skip=CKV_AWS_109:Key administration by this account's IAM (the root principal delegates to IAM policies); without it the key is unmanageable.
-  # checkov:skip=CKV_AWS_111:Same statement: key policies are scoped to their key ("*" = this key).
-  # checkov:skip=CKV_AWS_356:In a key policy "*" is the key itself; there is no narrower ARN to name.
-
-  # The account's IAM administers the key (AWS's "key administrators" actions, spelled out:
-  # no kms:*). Usage is not granted here except through the statements below.
-  statement {
-    sid    = "AccountAdministersTheKey"
-    effect = "Allow"
-    actions = [
-      "kms:CancelKeyDeletion",
-      "kms:Create*",
-      "kms:Delete*",
-      "kms:Describe*",
-      "kms:Disable*",
-      "kms:Enable*",
-      "kms:Get*",
-      "kms:List*",
-      "kms:Put*",
-      "kms:Revoke*",
-      "kms:RotateKeyOnDemand",
-      "kms:ScheduleKeyDeletion",
-      "kms:TagResource",
-      "kms:UntagResource",
-      "kms:Update*",
-    ]
-    resources = ["*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
+  source_policy_documents = [module.key_administration.json]
 
   # CloudWatch publishes alarm notifications to the encrypted topic: it needs a data key.
   statement {
