@@ -10,7 +10,7 @@ locals {
 }
 
 terraform {
-  source = "${get_repo_root()}/modules/monitoring"
+  source = "${get_repo_root()}/modules//monitoring"
 }
 
 dependency "sqs" {
