@@ -179,6 +179,12 @@ def test_bad_configuration_exits_non_zero_with_one_line(env: dict[str, str], rea
     assert stderr.decode().splitlines() == [reason]
 
 
+# More poll loops than messages, one message per receive: however the emulator hands the
+# messages out, at least one loop is idle and polls every second while they are stored.
+MESSAGES = 3
+POLLERS = MESSAGES + 1
+
+
 def put_counts(s3_proxy: proxy.FaultProxy) -> Counter[str]:
     """How many times each object key was PUT through the proxy."""
     return Counter(path for method, path, _ in s3_proxy.log if method == "PUT")
@@ -194,10 +200,10 @@ def test_slow_s3_past_the_visibility_timeout_stores_each_message_once(
     with proxy.running(emulator.endpoint, latency_s=5) as slow_s3:
         start_with_an_idle_loop(service, res, slow_s3)
         assert wait_until(lambda: res.queue_counts() == (0, 0), timeout=45, interval=0.5)
-        assert wait_until(lambda: len(put_counts(slow_s3)) == 10, timeout=5)
+        assert wait_until(lambda: len(put_counts(slow_s3)) == MESSAGES, timeout=5)
         puts = put_counts(slow_s3)
     assert set(puts.values()) == {1}, puts
-    assert sorted(body["n"] for body in objects(res).values()) == list(range(10))
+    assert sorted(body["n"] for body in objects(res).values()) == list(range(MESSAGES))
     log = "".join(path.read_text() for path in tmp_path.glob("worker-*.log"))
     assert '"message":"extended visibility"' in log
 
@@ -214,15 +220,14 @@ def test_control_without_the_heartbeat_slow_s3_gets_messages_received_twice(
 def start_with_an_idle_loop(
     service: Callable[..., Any], res: Resources, s3_proxy: proxy.FaultProxy, **extra: str
 ) -> None:
-    """10 messages queued before the worker starts: its first two loops take 5 each, the third
-    finds none and short-polls every second while they are being stored."""
-    send_raw(res, [{"n": i} for i in range(10)])
+    """MESSAGES queued before the worker starts, each taking 5 s to store."""
+    send_raw(res, [{"n": i} for i in range(MESSAGES)])
     env = worker_env(
         res,
         free_port(),
         AWS_ENDPOINT_URL_S3=s3_proxy.endpoint,
-        POLLERS="3",
-        MAX_MESSAGES="5",
+        POLLERS=str(POLLERS),
+        MAX_MESSAGES="1",
         WAIT_TIME_SECONDS="1",
         # One attempt with a read timeout above the proxy's latency: every PUT the proxy logs
         # is one the worker chose to make, none a retry of a timed-out one.
