@@ -32,6 +32,14 @@ def emulator_env(
     return env
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `plans` every test that reads the plan sets: `make test` runs them once the plans
+    stage has made them, the others from the start."""
+    for item in items:
+        if "environment_plans" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.plans)
+
+
 @pytest.fixture(scope="session")
 def environment_plans() -> dict[str, plans.PlanSet]:
     """Every environment planned once from an empty state (reused while its inputs are

@@ -19,6 +19,7 @@ A plan set whose inputs hash matches is reused, so the consumers plan nothing th
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import os
 import shutil
@@ -158,12 +159,19 @@ def plan(environment: str, out: Path = DEFAULT_OUT) -> PlanSet:
 def ensure(
     environments: Sequence[str] = ENVIRONMENTS, out: Path = DEFAULT_OUT
 ) -> dict[str, PlanSet]:
-    """The plan sets of `environments`, planning only those whose inputs changed."""
+    """The plan sets of `environments`, planning only those whose inputs changed.
+
+    Callers in other processes (pytest workers) take turns: the second finds the plan sets the
+    first made fresh instead of planning them again into the same directory.
+    """
     wanted = {name: PlanSet(name, out / name) for name in environments}
-    stale = [name for name, plan_set in wanted.items() if not is_fresh(plan_set)]
-    with ThreadPoolExecutor(max_workers=PARALLEL_ENVIRONMENTS) as pool:
-        for plan_set in pool.map(lambda name: plan(name, out), stale):
-            wanted[plan_set.environment] = plan_set
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stale = [name for name, plan_set in wanted.items() if not is_fresh(plan_set)]
+        with ThreadPoolExecutor(max_workers=PARALLEL_ENVIRONMENTS) as pool:
+            for plan_set in pool.map(lambda name: plan(name, out), stale):
+                wanted[plan_set.environment] = plan_set
     return wanted
 
 

@@ -5,8 +5,9 @@
 
 The long stages of `make test` mostly wait: the module tests and the twin's `make up` sit in
 the AWS provider's fixed client-side sleeps (load balancer 60 s, VPC 10 s, ECS cluster 10 s,
-~25 s per SQS queue). They start first and run in the background while the CPU-bound stages
-(plans, lint, the pytest suites) run one after another in the foreground. Each check runs
+~25 s per SQS queue, ~55 s per S3 lifecycle configuration), and most pytest suites wait on the
+loopback servers they start. Those start at once in the background; the foreground plans every
+environment, lints, then runs the tests that read the plans (marked `plans`). Each check runs
 once: lint is pre-commit (every linter and formatter, checkov on the modules), every
 environment is planned once (devstack.plans) and the plan tests, the policy gate and the CI
 replay read those plans. Each stage's output goes to reports/test/<stage>.log and is printed
@@ -32,6 +33,8 @@ TWIN_TEST = "tests/live/test_local_stack.py"
 # Applies an older module layout and plans the current one: sleeps like the module tests.
 STATE_MOVE_TESTS = "tests/modules"
 PYTEST_PATHS = ("services", "tests", "policies")
+# Tests that read the environment plan sets (conftest.py marks them): after the plans stage.
+PLANS_MARK = "plans"
 FAILED_TAIL_LINES = 150
 PASSED_TAIL_LINES = 3
 LINT = ["pre-commit", "run", "--all-files", "--show-diff-on-failure"]
@@ -54,22 +57,16 @@ class Stage:
 
 
 def full_stages() -> list[Stage]:
+    suites = [*PYTEST_PATHS, f"--ignore={TWIN_TEST}", f"--ignore={STATE_MOVE_TESTS}"]
     return [
         Stage("modules", [sys.executable, "-m", "devstack.module_tests"], background=True),
         Stage("twin", ["pytest", "-q", TWIN_TEST], background=True),
         Stage("state-moves", ["pytest", "-q", STATE_MOVE_TESTS], background=True),
+        # The suites that read no plan start at once: they mostly wait on loopback servers.
+        Stage("pytest", ["pytest", "-q", "-m", f"not {PLANS_MARK}", *suites], background=True),
         Stage("plans", [sys.executable, "-m", "devstack.plans"]),
         Stage("lint", LINT),
-        Stage(
-            "pytest",
-            [
-                "pytest",
-                "-q",
-                *PYTEST_PATHS,
-                f"--ignore={TWIN_TEST}",
-                f"--ignore={STATE_MOVE_TESTS}",
-            ],
-        ),
+        Stage("plan-tests", ["pytest", "-q", "-m", PLANS_MARK, *suites]),
     ]
 
 

@@ -78,14 +78,13 @@ resource "aws_lb" "this" {
 
   access_logs {
     enabled = true
-    bucket  = module.access_logs.bucket_name
-    prefix  = local.access_log_prefix
+    # ELB checks that it may write to the bucket (its policy) when access logs are enabled:
+    # this name is known only once the policy exists.
+    bucket = module.access_logs.configured_bucket_name
+    prefix = local.access_log_prefix
   }
 
   tags = var.tags
-
-  # ELB checks that it may write to the bucket (its policy) when access logs are enabled.
-  depends_on = [module.access_logs]
 }
 
 resource "aws_lb_target_group" "this" {

@@ -9,7 +9,9 @@ The plans come from devstack.plans (the plan workflow's own script), made once p
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -84,16 +86,16 @@ def test_planning_leaves_the_live_tree_untouched(
 
 
 def test_plan_sets_are_reused_only_while_their_inputs_are_unchanged(
-    environment_plans: dict[str, plans.PlanSet],
+    environment_plans: dict[str, plans.PlanSet], tmp_path: Path
 ) -> None:
-    plan_set = environment_plans["local"]
+    planned = environment_plans["local"]
+    assert plans.is_fresh(planned)
+    # A copy, so tests reading the real plan set meanwhile (pytest -n) never see it stale.
+    plan_set = plans.PlanSet("local", tmp_path / "local")
+    shutil.copytree(planned.root, plan_set.root)
     assert plans.is_fresh(plan_set)
-    stamp = plan_set.stamp.read_text(encoding="ascii")
-    try:
-        plan_set.stamp.write_text("0" * 64 + "\n", encoding="ascii")
-        assert not plans.is_fresh(plan_set)
-    finally:
-        plan_set.stamp.write_text(stamp, encoding="ascii")
+    plan_set.stamp.write_text("0" * 64 + "\n", encoding="ascii")
+    assert not plans.is_fresh(plan_set)
     assert plans.inputs_hash("local") != plans.inputs_hash("dev")
 
 
