@@ -18,9 +18,6 @@ export TFLINT_PLUGIN_DIR := $(TOOLS_DIR)/tflint-plugins
 # A plugin cache from the caller's shell would be shared by parallel inits (see scripts/tools.sh).
 unexport TF_PLUGIN_CACHE_DIR
 export TF_IN_AUTOMATION := 1
-# Terragrunt reads a dependency's outputs from its state object in S3 instead of running
-# `terraform init` + `output` per dependency: ~1 CPU-s less per dependency edge (plans, make up).
-export TG_DEPENDENCY_FETCH_OUTPUT_FROM_STATE := true
 export CHECKPOINT_DISABLE := 1
 export PYTHONDONTWRITEBYTECODE := 1
 # Every terraform command starts the AWS provider, which builds a ~500 MB schema and exits:

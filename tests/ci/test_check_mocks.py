@@ -40,7 +40,8 @@ def test_a_bogus_key_and_a_wrong_type_are_named(tree: Path, capsys) -> None:
     for env in ("dev", "staging", "prod", "local"):
         assert (
             f"live/{env}/ecs: dependency 's3': mock_outputs key 'bucket_domain' is not an output "
-            "of modules/s3 (its outputs: bucket_arn, bucket_name, bucket_policy)"
+            "of modules/s3 (its outputs: bucket_arn, bucket_name, bucket_policy, "
+            "configured_bucket_name)"
         ) in errors
         assert (
             f"live/{env}/ecs: dependency 'vpc': mock_outputs.private_subnet_ids is a string, "
