@@ -32,7 +32,9 @@ LOG_DIR = REPO_ROOT / "reports" / "test"
 TWIN_TEST = "tests/live/test_local_stack.py"
 # Applies an older module layout and plans the current one: sleeps like the module tests.
 STATE_MOVE_TESTS = "tests/modules"
-PYTEST_PATHS = ("services", "tests", "policies")
+SERVICES = "services"
+REPOSITORY_SUITES = ("tests", "policies")
+PYTEST_PATHS = (SERVICES, *REPOSITORY_SUITES)
 # Tests that read the environment plan sets (conftest.py marks them): after the plans stage.
 PLANS_MARK = "plans"
 FAILED_TAIL_LINES = 150
@@ -57,16 +59,19 @@ class Stage:
 
 
 def full_stages() -> list[Stage]:
-    suites = [*PYTEST_PATHS, f"--ignore={TWIN_TEST}", f"--ignore={STATE_MOVE_TESTS}"]
+    own_stages = [f"--ignore={TWIN_TEST}", f"--ignore={STATE_MOVE_TESTS}"]
+    not_plans = ["-m", f"not {PLANS_MARK}"]
     return [
         Stage("modules", [sys.executable, "-m", "devstack.module_tests"], background=True),
         Stage("twin", ["pytest", "-q", TWIN_TEST], background=True),
         Stage("state-moves", ["pytest", "-q", STATE_MOVE_TESTS], background=True),
-        # The suites that read no plan start at once: they mostly wait on loopback servers.
-        Stage("pytest", ["pytest", "-q", "-m", f"not {PLANS_MARK}", *suites], background=True),
+        # The suites that read no plan start at once, in two sessions: they mostly wait on the
+        # loopback servers they start (the services' alone is ~4 min of timeouts and polls).
+        Stage("services", ["pytest", "-q", *not_plans, SERVICES], background=True),
+        Stage("pytest", ["pytest", "-q", *not_plans, *REPOSITORY_SUITES, *own_stages], True),
         Stage("plans", [sys.executable, "-m", "devstack.plans"]),
         Stage("lint", LINT),
-        Stage("plan-tests", ["pytest", "-q", "-m", PLANS_MARK, *suites]),
+        Stage("plan-tests", ["pytest", "-q", "-m", PLANS_MARK, *PYTEST_PATHS, *own_stages]),
     ]
 
 
