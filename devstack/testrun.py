@@ -5,9 +5,13 @@
 
 The long stages of `make test` mostly wait: the module tests and the twin's `make up` sit in
 the AWS provider's fixed client-side sleeps (load balancer 60 s, VPC 10 s, ECS cluster 10 s,
-~25 s per SQS queue, ~55 s per S3 lifecycle configuration), and most pytest suites wait on the
-loopback servers they start. Those start at once in the background; the foreground plans every
-environment, lints, then runs the tests that read the plans (marked `plans`). Each check runs
+~25 s per SQS queue, ~55 s per S3 lifecycle configuration). Stages run in two waves. The first
+starts them and plans every environment; once the plans are made, the second runs lint and three
+pytest sessions at once (the services' suites, the repository's, the tests that read the plans,
+marked `plans`): they mostly wait on the loopback servers they start. The pytest sessions do not
+start beside the first wave: every emulator there already serves several terraform processes
+on two cores, and more load made the provider retry creates the emulator had already done
+(a NAT gateway's address "already associated", a role "already exists"). Each check runs
 once: lint is pre-commit (every linter and formatter, checkov on the modules), every
 environment is planned once (devstack.plans) and the plan tests, the policy gate and the CI
 replay read those plans. Each stage's output goes to reports/test/<stage>.log and is printed
@@ -46,6 +50,9 @@ LINT = ["pre-commit", "run", "--all-files", "--show-diff-on-failure"]
 class Stage:
     name: str
     argv: list[str]
+    # Stages of a wave start together; the next wave starts once the wave's foreground stages
+    # have ended (background ones run on).
+    wave: int = 0
     background: bool = False
     started: float = 0.0
     seconds: float = 0.0
@@ -65,13 +72,11 @@ def full_stages() -> list[Stage]:
         Stage("modules", [sys.executable, "-m", "devstack.module_tests"], background=True),
         Stage("twin", ["pytest", "-q", TWIN_TEST], background=True),
         Stage("state-moves", ["pytest", "-q", STATE_MOVE_TESTS], background=True),
-        # The suites that read no plan start at once, in two sessions: they mostly wait on the
-        # loopback servers they start (the services' alone is ~4 min of timeouts and polls).
-        Stage("services", ["pytest", "-q", *not_plans, SERVICES], background=True),
-        Stage("pytest", ["pytest", "-q", *not_plans, *REPOSITORY_SUITES, *own_stages], True),
         Stage("plans", [sys.executable, "-m", "devstack.plans"]),
-        Stage("lint", LINT),
-        Stage("plan-tests", ["pytest", "-q", "-m", PLANS_MARK, *PYTEST_PATHS, *own_stages]),
+        Stage("lint", LINT, wave=1),
+        Stage("services", ["pytest", "-q", *not_plans, SERVICES], wave=1),
+        Stage("pytest", ["pytest", "-q", *not_plans, *REPOSITORY_SUITES, *own_stages], wave=1),
+        Stage("plan-tests", ["pytest", "-q", "-m", PLANS_MARK, *PYTEST_PATHS, *own_stages], wave=1),
     ]
 
 
@@ -79,7 +84,11 @@ def fast_stages() -> list[Stage]:
     # All at once: three single-threaded stages share the two cores.
     return [
         Stage("lint", LINT, background=True),
-        Stage("validate", [sys.executable, "-m", "devstack.module_tests", "--validate-only"], True),
+        Stage(
+            "validate",
+            [sys.executable, "-m", "devstack.module_tests", "--validate-only"],
+            background=True,
+        ),
         # Two workers: the unit tier mostly waits on loopback servers it starts.
         Stage(
             "unit",
@@ -132,19 +141,18 @@ class Runner:
         )
 
     def run(self) -> int:
-        # A background stage is waited for by a thread of its own, so its wall time ends
-        # when it ends, not when the foreground is done.
-        waiters = []
-        for stage in self.stages:
-            if stage.background:
+        # Every stage is waited for by a thread of its own, so its wall time ends when it ends.
+        background: list[threading.Thread] = []
+        for wave in sorted({stage.wave for stage in self.stages}):
+            foreground = []
+            for stage in (s for s in self.stages if s.wave == wave):
                 self.start(stage)
-                waiters.append(threading.Thread(target=self.wait, args=(stage,)))
-                waiters[-1].start()
-        for stage in self.stages:
-            if not stage.background:
-                self.start(stage)
-                self.wait(stage)
-        for waiter in waiters:
+                waiter = threading.Thread(target=self.wait, args=(stage,))
+                waiter.start()
+                (background if stage.background else foreground).append(waiter)
+            for waiter in foreground:
+                waiter.join()
+        for waiter in background:
             waiter.join()
         self._say(self.table())
         return 0 if all(s.returncode == 0 for s in self.stages) else 1
@@ -156,7 +164,7 @@ class Runner:
             "| --- | --- | --- | ---: | ---: |",
         ]
         for stage in self.stages:
-            mode = "background" if stage.background else "foreground"
+            mode = f"wave {stage.wave}" + (", background" if stage.background else "")
             result = "pass" if stage.returncode == 0 else "FAIL"
             rows.append(
                 f"| {stage.name} | {mode} | {result} | {stage.seconds:.0f} s"
