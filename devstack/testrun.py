@@ -164,7 +164,7 @@ class Runner:
             "| --- | --- | --- | ---: | ---: |",
         ]
         for stage in self.stages:
-            mode = f"wave {stage.wave}" + (", background" if stage.background else "")
+            mode = f"wave {stage.wave + 1}" + (", runs on" if stage.background else "")
             result = "pass" if stage.returncode == 0 else "FAIL"
             rows.append(
                 f"| {stage.name} | {mode} | {result} | {stage.seconds:.0f} s"
