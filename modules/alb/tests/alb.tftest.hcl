@@ -124,32 +124,3 @@ run "https_with_redirect_and_waf" {
     error_message = "a regional web ACL: the rate limit per IP first, then the IP reputation, known bad inputs and common rule groups, metrics on every rule"
   }
 }
-
-run "existing_certificate_and_requested_one_are_exclusive" {
-  command = plan
-
-  variables {
-    name              = "alb-test"
-    vpc_id            = run.network.vpc_id
-    vpc_cidr_block    = run.network.vpc_cidr_block
-    public_subnet_ids = run.network.subnet_ids
-    certificate       = { domain_name = "ingest.example.com", route53_zone_id = "Z0123456789EXAMPLE" }
-    certificate_arn   = "arn:aws:acm:eu-central-1:111122223333:certificate/00000000-0000-0000-0000-000000000000"
-  }
-
-  expect_failures = [var.certificate_arn]
-}
-
-run "weak_tls_policy_is_refused" {
-  command = plan
-
-  variables {
-    name              = "alb-test"
-    vpc_id            = run.network.vpc_id
-    vpc_cidr_block    = run.network.vpc_cidr_block
-    public_subnet_ids = run.network.subnet_ids
-    ssl_policy        = "ELBSecurityPolicy-2016-08"
-  }
-
-  expect_failures = [var.ssl_policy]
-}

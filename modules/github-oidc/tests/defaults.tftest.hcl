@@ -11,7 +11,7 @@ variables {
   state_key_prefix   = "live/prod/"
 }
 
-run "prod_plans_only_through_the_reviewed_plan_environment" {
+run "prod_defaults_trust_reviewed_environments_and_the_plan_role_never_decrypts" {
   command = plan
 
   assert {
@@ -27,6 +27,21 @@ run "prod_plans_only_through_the_reviewed_plan_environment" {
   assert {
     condition     = local.deploy_workflow_refs == ["acme/ingest-pipeline/.github/workflows/apply.yml@refs/heads/main"]
     error_message = "the deploy role trusts only main's apply workflow (the applied trust policy: github_oidc.tftest.hcl)"
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(data.aws_iam_policy_document.plan.json).Statement : s if s.Sid == "NeverDecryptTheToken"
+    ]).Condition.StringEquals["kms:ViaService"] == "ssm.${data.aws_region.current.name}.amazonaws.com"
+    error_message = "SSM's decryption on the plan role's behalf is denied"
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(data.aws_iam_policy_document.plan.json).Statement :
+      s.Effect == "Deny" || length(setintersection(toset(flatten([s.Action])), toset(["s3:PutObject", "s3:DeleteObject", "kms:Decrypt", "ssm:GetParameter", "logs:GetLogEvents", "ecr:BatchGetImage"]))) == 0
+    ])
+    error_message = "the plan role allows no state write, decryption, parameter read, log read or image pull"
   }
 }
 
@@ -99,24 +114,5 @@ run "deploy_role_iam_needs_the_boundary" {
       if s.Effect == "Allow" && length(setintersection(toset(flatten([s.Action])), toset(["*", "iam:*", "iam:CreatePolicyVersion"]))) > 0 && contains(flatten([s.Resource]), "*")
     ]) == 0
     error_message = "no IAM write on every resource"
-  }
-}
-
-run "plan_role_never_decrypts_through_ssm" {
-  command = plan
-
-  assert {
-    condition = one([
-      for s in jsondecode(data.aws_iam_policy_document.plan.json).Statement : s if s.Sid == "NeverDecryptTheToken"
-    ]).Condition.StringEquals["kms:ViaService"] == "ssm.${data.aws_region.current.name}.amazonaws.com"
-    error_message = "SSM's decryption on the plan role's behalf is denied"
-  }
-
-  assert {
-    condition = alltrue([
-      for s in jsondecode(data.aws_iam_policy_document.plan.json).Statement :
-      s.Effect == "Deny" || length(setintersection(toset(flatten([s.Action])), toset(["s3:PutObject", "s3:DeleteObject", "kms:Decrypt", "ssm:GetParameter", "logs:GetLogEvents", "ecr:BatchGetImage"]))) == 0
-    ])
-    error_message = "the plan role allows no state write, decryption, parameter read, log read or image pull"
   }
 }
