@@ -19,8 +19,7 @@ For each target, four at a time (most of a run is the provider's client-side wai
 Each target's output is printed when it ends; the exit status is 1 when any target failed.
 Environment: TF_TEST_ARGS (extra `terraform test` arguments), TARGET_TIMEOUT_S (default 1800),
 MODULE_TEST_JOBS (targets at once, default 4), KEEP_WORKDIR=1 (keep the temp dirs and emulator
-logs), TERRAFORM_NICE (niceness of the terraform processes, not of their emulators; `make test`
-sets 10 so that the plans, which the second wave waits for, get the CPU first).
+logs).
 """
 
 from __future__ import annotations
@@ -127,12 +126,9 @@ def run_target(target: str, work_root: Path, timeout: float) -> Outcome:
             )
         env = _environment()
         test_args = shlex.split(os.environ.get("TF_TEST_ARGS", ""))
-        niceness = int(os.environ.get("TERRAFORM_NICE", "0"))
         init = ["init", "-input=false", "-no-color", "-lockfile=readonly"]
         for argv in (init, ["test", "-no-color", *test_args]):
-            completed = terraform.call(
-                target_dir, *argv, env=env, timeout=timeout, niceness=niceness
-            )
+            completed = terraform.call(target_dir, *argv, env=env, timeout=timeout)
             if argv[0] == "test" or completed.returncode != 0:
                 lines.append(completed.stdout + completed.stderr)
             if completed.returncode != 0:

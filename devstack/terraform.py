@@ -22,18 +22,12 @@ def binary() -> str:
 
 
 def call(
-    workdir: Path,
-    *argv: str,
-    env: Mapping[str, str] | None = None,
-    timeout: float = 300,
-    niceness: int = 0,
+    workdir: Path, *argv: str, env: Mapping[str, str] | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
-    """`terraform ARGV...` in workdir, non-interactive, output captured; never raises on exit.
-    A positive niceness runs it (and the providers it starts) at a lower CPU priority."""
+    """`terraform ARGV...` in workdir, non-interactive, output captured; never raises on exit."""
     base = os.environ if env is None else env
-    nice = ["nice", "-n", str(niceness)] if niceness > 0 else []
     return subprocess.run(  # noqa: S603 - argv from fixed parts
-        [*nice, binary(), *argv],
+        [binary(), *argv],
         cwd=workdir,
         env={**base, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"},
         capture_output=True,

@@ -54,7 +54,6 @@ class Stage:
     # have ended (background ones run on).
     wave: int = 0
     background: bool = False
-    env: dict[str, str] = field(default_factory=dict)
     started: float = 0.0
     seconds: float = 0.0
     cpu_seconds: float = 0.0
@@ -69,27 +68,14 @@ class Stage:
 def full_stages() -> list[Stage]:
     own_stages = [f"--ignore={TWIN_TEST}", f"--ignore={STATE_MOVE_TESTS}"]
     not_plans = ["-m", f"not {PLANS_MARK}"]
-    # Two workers, a file each (its module fixtures set up once): these sessions mostly wait
-    # on the loopback servers they start, so one worker leaves a core idle.
-    workers = ["-n", "2", "--dist", "loadfile"]
     return [
-        # Niced: the module tests have slack, the plans gate the second wave.
-        Stage(
-            "modules",
-            [sys.executable, "-m", "devstack.module_tests"],
-            background=True,
-            env={"TERRAFORM_NICE": "10"},
-        ),
+        Stage("modules", [sys.executable, "-m", "devstack.module_tests"], background=True),
         Stage("twin", ["pytest", "-q", TWIN_TEST], background=True),
         Stage("state-moves", ["pytest", "-q", STATE_MOVE_TESTS], background=True),
         Stage("plans", [sys.executable, "-m", "devstack.plans"]),
         Stage("lint", LINT, wave=1),
-        Stage("services", ["pytest", "-q", *workers, *not_plans, SERVICES], wave=1),
-        Stage(
-            "pytest",
-            ["pytest", "-q", *workers, *not_plans, *REPOSITORY_SUITES, *own_stages],
-            wave=1,
-        ),
+        Stage("services", ["pytest", "-q", *not_plans, SERVICES], wave=1),
+        Stage("pytest", ["pytest", "-q", *not_plans, *REPOSITORY_SUITES, *own_stages], wave=1),
         Stage("plan-tests", ["pytest", "-q", "-m", PLANS_MARK, *PYTEST_PATHS, *own_stages], wave=1),
     ]
 
@@ -128,11 +114,7 @@ class Runner:
         )
         with stage.log.open("wb") as log:
             stage.process = subprocess.Popen(  # noqa: S603 - argv from fixed parts
-                stage.argv,
-                cwd=REPO_ROOT,
-                env={**os.environ, **stage.env},
-                stdout=log,
-                stderr=subprocess.STDOUT,
+                stage.argv, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT
             )
 
     def wait(self, stage: Stage) -> None:
