@@ -60,8 +60,8 @@ def config(aws: dict[str, Any]) -> Config:
 
 
 @pytest.fixture
-def client(config: Config) -> FlaskClient:
-    return create_app(config).test_client()
+def client(config: Config, mocked_aws: dict[str, Any]) -> FlaskClient:
+    return create_app(config, clients=mocked_aws).test_client()
 
 
 def received(aws: dict[str, Any]) -> list[dict[str, Any]]:
@@ -327,16 +327,16 @@ def test_unknown_path_is_404_json(client: FlaskClient) -> None:
     assert "error" in response.get_json()
 
 
-def test_missing_token_parameter_is_503(aws: dict[str, Any]) -> None:
+def test_missing_token_parameter_is_503(aws: dict[str, Any], mocked_aws: dict[str, Any]) -> None:
     config = Config(queue_url=aws["queue_url"], token_parameter="/missing", region=REGION)
-    response = post(create_app(config).test_client(), VALID_DATA)
+    response = post(create_app(config, clients=mocked_aws).test_client(), VALID_DATA)
     assert response.status_code == 503
     assert response.get_json()["error"] == "service temporarily unavailable, retry later"
 
 
-def test_missing_queue_is_503(aws: dict[str, Any]) -> None:
+def test_missing_queue_is_503(aws: dict[str, Any], mocked_aws: dict[str, Any]) -> None:
     config = Config(queue_url=aws["queue_url"] + "-gone", token_parameter=PARAMETER, region=REGION)
-    response = post(create_app(config).test_client(), VALID_DATA)
+    response = post(create_app(config, clients=mocked_aws).test_client(), VALID_DATA)
     assert response.status_code == 503
     assert "error" in response.get_json()
 
@@ -354,14 +354,20 @@ class FailingSsm:
 
 
 @pytest.mark.parametrize("code", ["ThrottlingException", "InternalServerError", "AccessDenied"])
-def test_ssm_errors_are_503(config: Config, code: str) -> None:
+def test_ssm_errors_are_503(config: Config, code: str, mocked_aws: dict[str, Any]) -> None:
     store = TokenStore(FailingSsm(code), PARAMETER, 300)
-    response = post(create_app(config, token_store=store).test_client(), VALID_DATA)
+    response = post(
+        create_app(config, token_store=store, clients=mocked_aws).test_client(), VALID_DATA
+    )
     assert response.status_code == 503
 
 
-def test_unexpected_error_is_500_json_without_trace(config: Config) -> None:
-    app = create_app(config, queue=ExplodingQueue(RuntimeError("secret detail")))
+def test_unexpected_error_is_500_json_without_trace(
+    config: Config, mocked_aws: dict[str, Any]
+) -> None:
+    app = create_app(
+        config, queue=ExplodingQueue(RuntimeError("secret detail")), clients=mocked_aws
+    )
     response = post(app.test_client(), VALID_DATA)
     assert response.status_code == 500
     assert response.get_json()["error"] == "internal error"
@@ -370,9 +376,12 @@ def test_unexpected_error_is_500_json_without_trace(config: Config) -> None:
 
 
 def test_one_json_log_line_per_request_without_token_or_payload(
-    capsys: pytest.CaptureFixture[str], config: Config
+    capsys: pytest.CaptureFixture[str],
+    config: Config,
+    mocked_aws: dict[str, Any],
 ) -> None:
-    client = create_app(config).test_client()  # its log handler writes to captured stdout
+    # The app's log handler writes to the captured stdout.
+    client = create_app(config, clients=mocked_aws).test_client()
     payload = {"email_timestream": "0", "secret_field": "payload-marker-123"}
     accepted = post(client, payload)
     post(client, payload, token="wrong-token-marker")
@@ -521,9 +530,14 @@ def test_body_shorter_than_content_length_is_400(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize("request_id", ["abc", "A.b_c-9", "x" * 128])
 def test_valid_client_request_id_is_returned_logged_and_sent_to_sqs(
-    config: Config, aws: dict[str, Any], capsys: pytest.CaptureFixture[str], request_id: str
+    config: Config,
+    aws: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+    request_id: str,
+    mocked_aws: dict[str, Any],
 ) -> None:
-    client = create_app(config).test_client()  # its log handler writes to captured stdout
+    # The app's log handler writes to the captured stdout.
+    client = create_app(config, clients=mocked_aws).test_client()
     response = raw_post(client, body_with({}), headers={"X-Request-Id": request_id})
     assert response.status_code == 202
     assert response.headers["X-Request-Id"] == request_id
@@ -588,11 +602,12 @@ def test_wrong_or_malformed_authorization_is_401_even_with_a_good_body_token(
 
 def test_previous_token_in_the_parameter_is_accepted_during_rotation(
     aws: dict[str, Any],
+    mocked_aws: dict[str, Any],
 ) -> None:
     parameter = f"/rotation/{uuid.uuid4().hex}"
     aws["ssm"].put_parameter(Name=parameter, Value="new-token\nold-token", Type="SecureString")
     config = Config(queue_url=aws["queue_url"], token_parameter=parameter, region=REGION)
-    client = create_app(config).test_client()
+    client = create_app(config, clients=mocked_aws).test_client()
     for token in ("new-token", "old-token"):
         assert post(client, VALID_DATA, token=token).status_code == 202
     assert post(client, VALID_DATA, token="other").status_code == 401
