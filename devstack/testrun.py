@@ -6,13 +6,13 @@
 The long stages of `make test` mostly wait: the module tests and the twin's `make up` sit in
 the AWS provider's fixed client-side sleeps (load balancer 60 s, VPC 10 s, ECS cluster 10 s,
 ~25 s per SQS queue, ~55 s per S3 lifecycle configuration). Stages run in two waves. The first
-starts them and plans every environment; once the plans are made, the second runs lint and three
-pytest sessions at once (the services' suites, the repository's, the tests that read the plans,
-marked `plans`): they mostly wait on the loopback servers they start. The pytest sessions do not
-start beside the first wave: every emulator there already serves several terraform processes
-on two cores, and more load made the provider retry creates the emulator had already done
-(a NAT gateway's address "already associated", a role "already exists"). Each check runs
-once: lint is pre-commit (every linter and formatter, checkov on the modules), every
+starts them and plans every environment; once the plans are made, the second runs lint and four
+pytest sessions at once (the services' suites, the repository's in two, the tests that read the
+plans, marked `plans`): they mostly wait on the loopback servers they start. The pytest
+sessions do not start beside the first wave: every emulator there already serves several
+terraform processes on two cores, and more load made the provider retry creates the emulator
+had already done (a NAT gateway's address "already associated", a role "already exists").
+Each check runs once: lint is pre-commit (every linter and formatter, checkov on the modules), every
 environment is planned once (devstack.plans) and the plan tests, the policy gate and the CI
 replay read those plans. Each stage's output goes to reports/test/<stage>.log and is printed
 when it ends (the tail when it fails); a table of wall times closes the run.
@@ -39,6 +39,10 @@ STATE_MOVE_TESTS = "tests/modules"
 SERVICES = "services"
 REPOSITORY_SUITES = ("tests", "policies")
 PYTEST_PATHS = (SERVICES, *REPOSITORY_SUITES)
+# The repository's suites that mostly wait on the emulators and servers they start: a session
+# of their own beside the rest (one session of both was wave 2's long pole); anything else
+# under tests/ runs in the other.
+EMULATOR_SUITES = ("tests/live", "tests/security", "tests/bench")
 # Tests that read the environment plan sets (conftest.py marks them): after the plans stage.
 PLANS_MARK = "plans"
 FAILED_TAIL_LINES = 150
@@ -68,6 +72,7 @@ class Stage:
 def full_stages() -> list[Stage]:
     own_stages = [f"--ignore={TWIN_TEST}", f"--ignore={STATE_MOVE_TESTS}"]
     not_plans = ["-m", f"not {PLANS_MARK}"]
+    emulator_suites = [f"--ignore={suite}" for suite in EMULATOR_SUITES]
     return [
         Stage("modules", [sys.executable, "-m", "devstack.module_tests"], background=True),
         Stage("twin", ["pytest", "-q", TWIN_TEST], background=True),
@@ -75,7 +80,14 @@ def full_stages() -> list[Stage]:
         Stage("plans", [sys.executable, "-m", "devstack.plans"]),
         Stage("lint", LINT, wave=1),
         Stage("services", ["pytest", "-q", *not_plans, SERVICES], wave=1),
-        Stage("pytest", ["pytest", "-q", *not_plans, *REPOSITORY_SUITES, *own_stages], wave=1),
+        Stage(
+            "emulator-tests", ["pytest", "-q", *not_plans, *EMULATOR_SUITES, *own_stages], wave=1
+        ),
+        Stage(
+            "repo-tests",
+            ["pytest", "-q", *not_plans, *REPOSITORY_SUITES, *own_stages, *emulator_suites],
+            wave=1,
+        ),
         Stage("plan-tests", ["pytest", "-q", "-m", PLANS_MARK, *PYTEST_PATHS, *own_stages], wave=1),
     ]
 
