@@ -108,9 +108,17 @@ def test_short_run_against_the_stub_writes_csv_chart_and_summary(tmp_path: Path)
         assert 0 < float(row["p50_ms"]) <= float(row["p95_ms"]) <= float(row["p99_ms"]), row
         expected = int(row["requests"]) / float(row["seconds"])
         assert float(row["throughput_per_s"]) == pytest.approx(expected, rel=0.01), row
-    # The frontend's own processes did the frontend series' work, and none of raw-boto3's.
-    assert all(float(r["frontend_cpu_s"]) > 0 for r in rows if r["series"] == "frontend")
-    assert all(float(r["frontend_cpu_s"]) < 0.05 for r in rows if r["series"] == "raw-boto3")
+
+    # The frontend's own processes did the frontend series' work, and none of raw-boto3's: per
+    # request, a raw-boto3 step costs the frontend a fraction of a frontend step (not zero: its
+    # start-up tail lands in the first step on a loaded machine).
+    def frontend_cpu_per_request(row: dict[str, str]) -> float:
+        return float(row["frontend_cpu_s"]) / int(row["requests"])
+
+    served = [frontend_cpu_per_request(r) for r in rows if r["series"] == "frontend"]
+    assert all(cpu > 0 for cpu in served)
+    raw = [frontend_cpu_per_request(r) for r in rows if r["series"] == "raw-boto3"]
+    assert max(raw) < min(served) / 3, (raw, served)
 
     width, height = png_size(tmp_path / "load.png")
     assert (width, height) == (1100, 450)
