@@ -10,25 +10,15 @@ locals {
   context  = read_terragrunt_config("${get_repo_root()}/live/_common/context.hcl").locals
   endpoint = local.context.emulator_endpoint
 
-  # Every service the modules call (stack.json, shared with the module tests). The provider
-  # rejects names it does not know; a service missing there would send its calls to real
-  # AWS, which the dummy credentials refuse.
-  emulated_services = local.context.stack.emulator.services
-
   emulated_provider_settings = <<-EOT
-    # Emulator mode: credentials are the dummy ones from the environment.
+    # Emulator mode: credentials are the dummy ones from the environment, every call goes to
+    # the emulator (AWS_ENDPOINT_URL, set below).
     s3_use_path_style           = true
     skip_credentials_validation = true
     skip_metadata_api_check     = true
     skip_region_validation      = true
     # An API the emulator lacks fails in seconds instead of retrying for minutes.
     max_retries = 3
-
-    endpoints {
-    %{~for service in local.emulated_services}
-      ${service} = "${local.endpoint}"
-    %{~endfor}
-    }
   EOT
 
   # The S3 backend (Terraform's and Terragrunt's bootstrap client) in the emulator.
@@ -72,6 +62,17 @@ remote_state {
       [for settings in [local.emulated_backend] : settings if local.context.emulated],
     )...
   )
+}
+
+# In emulator mode every AWS call of Terraform's provider goes to the emulator through the
+# SDK's global endpoint variable, whatever the service, rather than through an `endpoints`
+# block: validating that block costs the provider ~2 CPU-s at each start (a plan starts it
+# three times). Terraform's own S3 backend takes its endpoint from remote_state.
+terraform {
+  extra_arguments "emulator_endpoint" {
+    commands = local.context.emulated ? get_terraform_commands_that_need_vars() : []
+    env_vars = local.context.emulated ? { AWS_ENDPOINT_URL = local.endpoint } : {}
+  }
 }
 
 generate "provider" {

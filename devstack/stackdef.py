@@ -33,7 +33,6 @@ class EmulatorDef:
     account_id: str
     credentials: dict[str, str]
     server_settings: dict[str, str]
-    services: tuple[str, ...]
 
     @property
     def endpoint(self) -> str:
@@ -69,7 +68,6 @@ EMULATOR = EmulatorDef(
     account_id=_STACK["emulator"]["account_id"],
     credentials=dict(_STACK["emulator"]["credentials"]),
     server_settings=dict(_STACK["emulator"]["server_settings"]),
-    services=tuple(_STACK["emulator"]["services"]),
 )
 
 

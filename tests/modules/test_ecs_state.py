@@ -11,7 +11,6 @@ devstack.token does). Then applies the current module and plans a third service 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import tarfile
@@ -121,9 +120,9 @@ def terraform(workdir: Path, env: Mapping[str, str], *args: str) -> str:
     return completed.stdout
 
 
-def write_root(workdir: Path, endpoint: str, ecs: str) -> None:
+def write_root(workdir: Path, ecs: str) -> None:
     (workdir / "main.tf").write_text(
-        module_tests.provider_block(endpoint) + SETUP + textwrap.dedent(ecs), encoding="utf-8"
+        module_tests.provider_block() + SETUP + textwrap.dedent(ecs), encoding="utf-8"
     )
 
 
@@ -161,7 +160,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def tf_env(emulator: emulator_lib.Emulator) -> dict[str, str]:
-    return {**os.environ, **emulator_lib.EMULATOR_ENV}
+    return module_tests.emulator_terraform_env(emulator.endpoint)
 
 
 @pytest.mark.integration
@@ -169,11 +168,11 @@ def tf_env(emulator: emulator_lib.Emulator) -> dict[str, str]:
 def test_old_state_follows_without_replacement_and_a_third_service_adds_only_itself(
     workdir: Path, tf_env: dict[str, str], emulator: emulator_lib.Emulator
 ) -> None:
-    write_root(workdir, emulator.endpoint, OLD_ECS)
+    write_root(workdir, OLD_ECS)
     terraform(workdir, tf_env, "init", "-input=false", "-no-color")
     terraform(workdir, tf_env, "apply", "-input=false", "-no-color", "-auto-approve")
 
-    write_root(workdir, emulator.endpoint, new_ecs(FRONTEND))
+    write_root(workdir, new_ecs(FRONTEND))
     changes = planned_changes(workdir, tf_env)
     moved = {c["previous_address"]: c["address"] for c in changes if c.get("previous_address")}
     assert moved, "expected moved resources in the plan"
@@ -220,7 +219,7 @@ def test_old_state_follows_without_replacement_and_a_third_service_adds_only_its
     assert "module.ecs.aws_ssm_parameter.token" not in managed
     assert {"module.ecs.aws_kms_key.token", "module.ecs.aws_kms_alias.token"} <= managed
 
-    write_root(workdir, emulator.endpoint, new_ecs(FRONTEND + THIRD))
+    write_root(workdir, new_ecs(FRONTEND + THIRD))
     changes = planned_changes(workdir, tf_env)
     third = 'module.ecs.module.service["audit"].'
     assert all(c["address"].startswith(third) for c in changes), [c["address"] for c in changes]

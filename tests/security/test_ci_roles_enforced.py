@@ -127,9 +127,7 @@ def _apply_module(endpoint: str, work: Path) -> dict[str, Any]:
         work,
         ignore=shutil.ignore_patterns("tests", ".terraform*"),
     )
-    (work / "emulator_provider.tf").write_text(
-        module_tests.provider_block(endpoint), encoding="utf-8"
-    )
+    (work / "emulator_provider.tf").write_text(module_tests.provider_block(), encoding="utf-8")
     (work / "test.auto.tfvars.json").write_text(
         json.dumps(
             {
@@ -142,17 +140,17 @@ def _apply_module(endpoint: str, work: Path) -> dict[str, Any]:
         ),
         encoding="utf-8",
     )
-    _terraform(work, "init", "-input=false", "-no-color")
-    _terraform(work, "apply", "-auto-approve", "-input=false", "-no-color")
-    shown = _terraform(work, "output", "-json")
+    _terraform(endpoint, work, "init", "-input=false", "-no-color")
+    _terraform(endpoint, work, "apply", "-auto-approve", "-input=false", "-no-color")
+    shown = _terraform(endpoint, work, "output", "-json")
     return {key: value["value"] for key, value in json.loads(shown).items()}
 
 
-def _terraform(work: Path, *argv: str) -> str:
+def _terraform(endpoint: str, work: Path, *argv: str) -> str:
     done = subprocess.run(
         [terraform.binary(), *argv],
         cwd=work,
-        env=module_tests._environment(),
+        env=module_tests.emulator_terraform_env(endpoint),
         capture_output=True,
         text=True,
         timeout=TIMEOUT_S,
@@ -171,12 +169,12 @@ def _apply_token_key(endpoint: str, work: Path) -> None:
         ignore=shutil.ignore_patterns("tests", ".terraform*"),
     )
     unit = work / "modules" / "ecs"
-    (unit / "emulator_provider.tf").write_text(
-        module_tests.provider_block(endpoint), encoding="utf-8"
-    )
+    (unit / "emulator_provider.tf").write_text(module_tests.provider_block(), encoding="utf-8")
     (unit / "test.auto.tfvars.json").write_text(json.dumps(ECS_INPUTS), encoding="utf-8")
-    _terraform(unit, "init", "-input=false", "-no-color")
-    _terraform(unit, "apply", "-auto-approve", "-input=false", "-no-color", *_TOKEN_TARGETS)
+    _terraform(endpoint, unit, "init", "-input=false", "-no-color")
+    _terraform(
+        endpoint, unit, "apply", "-auto-approve", "-input=false", "-no-color", *_TOKEN_TARGETS
+    )
 
 
 _TOKEN_TARGETS = ("-target=aws_kms_key.token", "-target=aws_kms_alias.token")
@@ -195,7 +193,9 @@ def _recorded_refresh(endpoint: str, work: Path, key_arn: str) -> list[Call]:
     _moto_api(endpoint, "recorder/reset-recording", b"")
     _moto_api(endpoint, "recorder/start-recording", b"")
     unit = work / "modules" / "ecs"
-    _terraform(unit, "plan", "-refresh-only", "-input=false", "-no-color", *_TOKEN_TARGETS)
+    _terraform(
+        endpoint, unit, "plan", "-refresh-only", "-input=false", "-no-color", *_TOKEN_TARGETS
+    )
     _moto_api(endpoint, "recorder/stop-recording", b"")
     lines = _moto_api(endpoint, "recorder/download-recording").decode().splitlines()
     return [_call(json.loads(line), key_arn) for line in lines if line.strip()]
