@@ -96,8 +96,10 @@ def test_sigterm_finishes_in_flight_uploads_and_deletes(
     res = resources(visibility_timeout=60)
     with proxy.running(emulator.endpoint, latency_s=1.5) as slow_s3:
         env = worker_env(res, free_port(), AWS_ENDPOINT_URL_S3=slow_s3.endpoint, POLLERS="1")
-        process, _ = start_worker(service, env)
+        # Queued before the worker starts, so its first receive takes all ten (a long poll
+        # started earlier returns with the first few).
         send_raw(res, [{"n": i} for i in range(10)])
+        process, _ = start_worker(service, env)
         assert wait_until(lambda: slow_s3.requests >= 1, timeout=20, interval=0.05)
         code, elapsed = terminate_and_time(process)
     assert code == 0
