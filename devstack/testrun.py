@@ -79,7 +79,13 @@ def full_stages() -> list[Stage]:
         Stage("state-moves", ["pytest", "-q", STATE_MOVE_TESTS], background=True),
         Stage("plans", [sys.executable, "-m", "devstack.plans"]),
         Stage("lint", LINT, wave=1),
-        Stage("services", ["pytest", "-q", *not_plans, SERVICES], wave=1),
+        # Two workers, a test file each at a time (its module fixtures start once): the
+        # services' suite is the longest of wave 2 and mostly waits on the servers it starts.
+        Stage(
+            "services",
+            ["pytest", "-q", "-n", "2", "--dist", "loadfile", *not_plans, SERVICES],
+            wave=1,
+        ),
         Stage(
             "emulator-tests", ["pytest", "-q", *not_plans, *EMULATOR_SUITES, *own_stages], wave=1
         ),
