@@ -117,7 +117,7 @@ def start_zygote(python: str) -> str | None:
     path = os.path.join(directory, "socket")
     with open(os.path.join(directory, "stderr"), "wb") as stderr:
         server = subprocess.Popen(  # noqa: S603 - the CLI's interpreter and our script
-            [python, "-I", str(ZYGOTE), path],  # -I: not devstack/ on sys.path
+            [python, "-I", str(ZYGOTE), path],  # -I: devstack/ is not importable there
             cwd=REPO_ROOT,
             env=scrubbed_env(),
             stdin=subprocess.PIPE,

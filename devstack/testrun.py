@@ -7,11 +7,12 @@ The long stages of `make test` mostly wait: the module tests and the twin's `mak
 the AWS provider's fixed client-side sleeps (load balancer 60 s, VPC 10 s, ECS cluster 10 s,
 ~25 s per SQS queue, ~55 s per S3 lifecycle configuration). Stages run in two waves. The first
 starts them and plans every environment; once the plans are made, the second runs lint and four
-pytest sessions at once (the services' suites, the repository's in two, the tests that read the
-plans, marked `plans`): they mostly wait on the loopback servers they start. The pytest
-sessions do not start beside the first wave: every emulator there already serves several
-terraform processes on two cores, and more load made the provider retry creates the emulator
-had already done (a NAT gateway's address "already associated", a role "already exists").
+pytest sessions at once (the services' suites on two workers, the repository's in two, the
+tests that read the plans, marked `plans`): they mostly wait on the loopback servers they
+start. The pytest sessions do not start beside the first wave: every emulator there already
+serves several terraform processes on two cores, and more load made the provider retry
+creates the emulator had already done (a NAT gateway's address "already associated", a role
+"already exists").
 Each check runs once: lint is pre-commit (every linter and formatter, checkov on the modules), every
 environment is planned once (devstack.plans) and the plan tests, the policy gate and the CI
 replay read those plans. Each stage's output goes to reports/test/<stage>.log and is printed
